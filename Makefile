@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# rdma-sge: the user-facing verbs. Each target is a thin call into scripts/.
+#
+#   make run            build the patched kernel, boot it, move verified data
+#                       over rxe and siw, print a summary (the main job)
+#   make check          every test: series, checkpatch, build, KUnit, VM tests
+#
+#   make setup          install the packages the tooling needs (apt)
+#   make tree           create build/linux: base commit + patches/ (git am)
+#   make export         write build/linux's commits back to patches/
+#   make export-check   fail when build/linux and patches/ differ
+#   make build          configure and build the test kernel (incremental)
+#   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
+#   make clean          drop build outputs, keep the work tree
+#   make distclean      drop everything under build/ (refuses unexported work)
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: help run check setup tree export export-check build vm clean distclean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+run:
+	@$(S)/run.sh
+
+check:
+	@$(S)/check.sh
+
+setup:
+	@$(S)/setup.sh all
+
+tree: build/linux/.git
+
+build/linux/.git:
+	@$(S)/setup.sh build
+	@$(S)/tree.sh create
+
+export: tree
+	@$(S)/tree.sh export
+
+export-check: tree
+	@$(S)/tree.sh export-check
+
+build: tree
+	@$(S)/setup.sh build
+	@$(S)/build.sh kernel
+
+CMD ?= tests/smoke.sh
+vm:
+	@$(S)/setup.sh test
+	@$(S)/vm.sh -- $(CMD)
+
+clean:
+	rm -rf build/obj build/kunit build/vm
+
+distclean:
+	@if [ -d build/linux/.git ]; then $(S)/tree.sh export-check; fi
+	rm -rf build

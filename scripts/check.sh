@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: every test, in order, each counted. Ends with one line
+# "N passed, N failed" and exits non-zero when anything failed.
+#
+#  1. the series applies on the base, and build/linux matches patches/
+#  2. checkpatch.pl --strict on every patch
+#  3. the test kernel builds
+#  4. sparse (C=2), W=1 and kernel-doc on the files the series touches
+#  5. KUnit: kunit.py run --arch=x86_64 for every .kunitconfig the series adds
+#  6. the VM tests (smoke test, kselftests) in one boot of the test kernel
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+pass=0 fail=0 skip=0
+LOGS=$BUILD/check
+T0=$(date +%s)
+
+result() {	# result ok|fail|skip NAME
+	case $1 in
+	ok)   pass=$((pass + 1)); echo "PASS  $2" ;;
+	fail) fail=$((fail + 1)); echo "FAIL  $2" ;;
+	skip) skip=$((skip + 1)); echo "SKIP  $2" ;;
+	esac
+}
+
+# step NAME CMD...: one counted step; its output goes to a log, shown on failure.
+step() {
+	local name=$1 log t0 rc=0
+
+	shift
+	log=$LOGS/$(echo "$name" | tr -c 'A-Za-z0-9._-' _).log
+	t0=$(date +%s)
+	"$@" > "$log" 2>&1 || rc=$?
+	if [ $rc -eq 0 ]; then
+		result ok "$name ($(($(date +%s) - t0))s)"
+	else
+		result fail "$name ($(($(date +%s) - t0))s, exit $rc, log $log)"
+		tail -n 30 "$log" | sed 's/^/      /'
+	fi
+	return $rc
+}
+
+# touched PATHSPEC...: files the series adds or changes.
+touched() {
+	git -C "$KSRC" diff --name-only --diff-filter=AM base..HEAD -- "$@"
+}
+
+checkpatch_all() {
+	local p
+
+	for p in $(series_patches); do
+		step "checkpatch --strict $p" \
+			"$KSRC/scripts/checkpatch.pl" --strict --no-summary --quiet \
+			--root="$KSRC" "$PATCHES/$p"
+	done
+	[ -n "$(series_patches)" ] || result skip "checkpatch: the series is empty"
+}
+
+# Static checks on touched files, in their own O= directory so that the test
+# kernel's objects are not rebuilt with other flags.
+lint() {
+	local lint=$BUILD/lint f objs=() out
+
+	mkdir -p "$lint"
+	cp "$KOBJ/.config" "$lint/.config"
+	KOBJ=$lint kmake -s olddefconfig prepare || return
+	for f in $(touched '*.c'); do
+		[ -f "$KOBJ/${f%.c}.o" ] && objs+=("${f%.c}.o")
+	done
+	if [ ${#objs[@]} -gt 0 ]; then
+		out=$(KOBJ=$lint kmake C=2 W=1 "${objs[@]}" 2>&1) || { echo "$out"; return 1; }
+		echo "$out"
+		echo "$out" | grep -E '(warning|error):' && return 1
+	fi
+	out=$(cd "$KSRC" && touched '*.c' '*.h' | xargs -r scripts/kernel-doc -none 2>&1)
+	echo "$out"
+	[ -z "$out" ]
+}
+
+# kunit DIR: run the suite(s) of DIR/.kunitconfig and count its cases.
+kunit() {
+	local dir=$1 log line n p f
+
+	log=$LOGS/kunit-$(echo "$dir" | tr / _).log
+	(cd "$KSRC" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
+		--kunitconfig="$dir" --build_dir="$BUILD/kunit" --jobs="$(nproc)" \
+		--make_options "CC=ccache gcc") > "$log" 2>&1
+	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		result fail "kunit $dir: no result (log $log)"
+		tail -n 30 "$log" | sed 's/^/      /'
+		return
+	fi
+	n=$(echo "$line" | sed -E 's/.*Ran ([0-9]+) tests.*/\1/')
+	p=$(echo "$line" | sed -nE 's/.*passed: ([0-9]+).*/\1/p')
+	f=$((n - ${p:-0}))
+	pass=$((pass + ${p:-0}))
+	fail=$((fail + f))
+	echo "$( [ $f -eq 0 ] && echo PASS || echo FAIL)  kunit $dir: $line"
+	[ $f -eq 0 ] || grep -E '\[(FAILED|CRASHED)\]' "$log" | sed 's/^/      /'
+}
+
+# The VM tests: one boot runs tests/guest.sh, whose KTAP cases are counted
+# one by one, and the boot itself counts (exit status, no kernel splat).
+vm_tests() {
+	local log=$LOGS/vm.log ok nok
+
+	"$TOP/scripts/vm.sh" -t 1800 -- "$TOP/tests/guest.sh" > "$log" 2>&1
+	local rc=$?
+	ok=$(tr -d '\r' < "$log" | grep -cE '^ok [0-9]+')
+	nok=$(tr -d '\r' < "$log" | grep -cE '^not ok [0-9]+')
+	pass=$((pass + ok))
+	fail=$((fail + nok))
+	tr -d '\r' < "$log" | grep -E '^(not )?ok [0-9]+' | sed 's/^ok/PASS  vm: ok/; s/^not ok/FAIL  vm: not ok/'
+	if [ $rc -eq 0 ]; then
+		result ok "vm: clean run, no kernel splat ($(grep -o 'after [0-9]*s' "$log" | tail -n 1))"
+	else
+		result fail "vm: exit $rc (log $log)"
+		tail -n 40 "$log" | sed 's/^/      /'
+	fi
+}
+
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+"$TOP/scripts/setup.sh" all || die "package setup failed"
+if [ ! -d "$KSRC/.git" ]; then
+	step "series applies (git am on a fresh work tree)" "$TOP/scripts/tree.sh" create ||
+		{ echo "0 passed, 1 failed"; exit 1; }
+fi
+step "series applies on base" "$TOP/scripts/tree.sh" applies
+step "work tree matches patches/" "$TOP/scripts/tree.sh" export-check
+checkpatch_all
+if step "kernel builds" "$TOP/scripts/build.sh" kernel; then
+	if [ -n "$(touched '*.c' '*.h')" ]; then
+		step "sparse, W=1, kernel-doc on touched files" lint
+	else
+		result skip "sparse/W=1/kernel-doc: the series touches no C file"
+	fi
+	kdirs=$(touched '*.kunitconfig' | xargs -r -n 1 dirname)
+	for d in $kdirs; do kunit "$d"; done
+	[ -n "$kdirs" ] || result skip "kunit: the series adds no .kunitconfig yet"
+	vm_tests
+else
+	result skip "KUnit and VM tests: no kernel"
+fi
+
+echo "make check took $(($(date +%s) - T0))s; logs in $LOGS"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

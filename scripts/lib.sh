@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the rdma-sge tooling. Sourced, never executed.
+
+# Paths, all overridable from the environment.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+KSRC=${KSRC:-$BUILD/linux}		# generated git work tree of the kernel
+KOBJ=${KOBJ:-$BUILD/obj}		# O= directory of the one test kernel
+CACHE=${RDMA_SGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rdma-sge}
+PATCHES=$TOP/patches
+
+# The Debian source package the series was tested against. base.sh falls back
+# to the newest 6.12.y with a warning when this one is gone from the archive.
+BASE_PKG=linux-source-6.12
+BASE_VERSION=6.12.117-1~deb12u1
+
+# Identity used for the base commit and for commits made by the tooling.
+export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-rdma-sge}
+export GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-rdma-sge@example.org}
+export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-$GIT_AUTHOR_NAME}
+export GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-$GIT_AUTHOR_EMAIL}
+
+log()  { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# need_pkgs PKG...: apt-get install whatever of PKG is not installed yet.
+# Runs "apt-get update" only when something is missing.
+need_pkgs() {
+	local p missing=()
+
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing: ${missing[*]}"
+	[ "$(id -u)" -eq 0 ] || die "need root to install: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || die "apt-get update failed"
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+		die "apt-get install failed: ${missing[*]}"
+}
+
+# series_patches: the patch files named by patches/series, in order.
+series_patches() {
+	[ -f "$PATCHES/series" ] || return 0
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHES/series"
+}
+
+# kmake ARGS...: make in the kernel tree with the one test build directory,
+# ccache and all cores. Every build of the test kernel goes through here so
+# that the command line (and thus Kbuild's rebuild decisions) never changes.
+KMAKE_OPTS=(ARCH=x86_64 "CC=ccache gcc" "HOSTCC=ccache gcc")
+kmake() {
+	make -C "$KSRC" O="$KOBJ" "${KMAKE_OPTS[@]}" -j"$(nproc)" "$@"
+}

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run one command inside the test kernel under QEMU, virtme style: the host
+# root is the guest root (9p, read-only), tmpfs for writable directories,
+# the command runs in the current directory, its exit status comes back.
+#
+#   vm.sh [-t SECONDS] [-m MEM] [-k BZIMAGE] [-a KERNEL_ARGS] -- CMD [ARGS...]
+#
+# The run fails (exit 1) when the guest console or dmesg shows a kernel splat
+# (KASAN, lockdep, WARN, BUG, Oops, hung task, RCU stall, kmemleak), and
+# with 124 on timeout. TCG by default; RDMA_SGE_KVM=1 asks for KVM.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+timeout=600 mem=2G kernel=$KOBJ/arch/x86/boot/bzImage extra_args=
+while getopts "t:m:k:a:" opt; do
+	case $opt in
+	t) timeout=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	k) kernel=$OPTARG ;;
+	a) extra_args=$OPTARG ;;
+	*) die "usage: $0 [-t s] [-m mem] [-k bzImage] [-a args] -- cmd..." ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || die "no command given"
+[ -f "$kernel" ] || die "no kernel at $kernel (make build)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make setup)"
+
+# The run directory is shared read-write with the guest: the command goes in,
+# exit status, dmesg and kmemleak report come out.
+mkdir -p "$BUILD/vm"
+run=$(mktemp -d "$BUILD/vm/run.XXXXXX")
+{
+	printf 'cd %q || exit 126\n' "$PWD"
+	printf '%q ' "$@"
+	echo
+} > "$run/cmd"
+
+accel=(-accel tcg -cpu max)
+[ "${RDMA_SGE_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
+
+qemu=(qemu-system-x86_64 "${accel[@]}" -machine pc -smp 2 -m "$mem"
+      -nographic -no-reboot -nodefaults -serial stdio
+      -kernel "$kernel"
+      -fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+      -device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+      -fsdev local,id=out,path="$run",security_model=none
+      -device virtio-9p-pci,fsdev=out,mount_tag=out
+      -device virtio-rng-pci
+      -append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0
+	       root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose
+	       ro init=$TOP/scripts/guest-init.sh $extra_args")
+
+start=$(date +%s)
+rc=0
+timeout -k 10 "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tee "$run/console.log" || rc=$?
+[ $rc -eq 0 ] || [ $rc -eq 124 ] || die "qemu failed (exit $rc): $run/console.log"
+secs=$(($(date +%s) - start))
+
+if [ $rc -eq 124 ]; then
+	echo "VM: timed out after ${timeout}s; console: $run/console.log" >&2
+elif [ -f "$run/rc" ]; then
+	rc=$(cat "$run/rc")
+else
+	echo "VM: the guest died before the command finished" >&2
+	rc=1
+fi
+
+# Kernel splats: dmesg when the guest got to write it, else the console.
+splat_re='(BUG:|WARNING:|Oops|general protection fault|kernel BUG at|Kernel panic|UBSAN:|INFO: task .* blocked|rcu: INFO:|INFO: rcu_|watchdog: BUG|unreferenced object)'
+sources=("$run/kmemleak")
+if [ -s "$run/dmesg" ]; then sources+=("$run/dmesg"); else sources+=("$run/console.log"); fi
+for f in "${sources[@]}"; do
+	[ -s "$f" ] && grep -Eq "$splat_re" "$f" || continue
+	echo "VM: kernel splat in $(basename "$f"):" >&2
+	grep -E -A 40 -m 1 "$splat_re" "$f" >&2
+	[ "$rc" -ne 0 ] || rc=1
+	break
+done
+
+echo "VM: exit $rc after ${secs}s (TCG=$([ "${RDMA_SGE_KVM:-0}" = 1 ] && echo no || echo yes)); logs in $run" >&2
+exit "$rc"
