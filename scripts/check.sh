@@ -50,9 +50,11 @@ checkpatch_all() {
 	local p
 
 	for p in $(series_patches); do
+		# The base is a tarball without upstream history, so checkpatch
+		# cannot look up the commits that Fixes: tags name.
 		step "checkpatch --strict $p" \
 			"$KSRC/scripts/checkpatch.pl" --strict --no-summary --quiet \
-			--root="$KSRC" "$PATCHES/$p"
+			--ignore UNKNOWN_COMMIT_ID --root="$KSRC" "$PATCHES/$p"
 	done
 	[ -n "$(series_patches)" ] || result skip "checkpatch: the series is empty"
 }
@@ -101,6 +103,14 @@ kunit() {
 	[ $f -eq 0 ] || grep -E '\[(FAILED|CRASHED)\]' "$log" | sed 's/^/      /'
 }
 
+# The series' kselftests, with their test modules built against the test
+# kernel, installed where tests/guest.sh finds them.
+kselftest_install() {
+	rm -rf "$BUILD/kselftest"
+	make -C "$KSRC/tools/testing/selftests" TARGETS=rdma KDIR="$KOBJ" \
+		"${KMAKE_OPTS[@]}" INSTALL_PATH="$BUILD/kselftest" install
+}
+
 # The VM tests: one boot runs tests/guest.sh, whose KTAP cases are counted
 # one by one, and the boot itself counts (exit status, no kernel splat).
 vm_tests() {
@@ -140,6 +150,12 @@ if step "kernel builds" "$TOP/scripts/build.sh" kernel; then
 	kdirs=$(touched '*.kunitconfig' | xargs -r -n 1 dirname)
 	for d in $kdirs; do kunit "$d"; done
 	[ -n "$kdirs" ] || result skip "kunit: the series adds no .kunitconfig yet"
+	rm -rf "$BUILD/kselftest"
+	if [ -d "$KSRC/tools/testing/selftests/rdma" ]; then
+		step "kselftests: build and install rdma" kselftest_install
+	else
+		result skip "kselftests: the series adds none yet"
+	fi
 	vm_tests
 else
 	result skip "KUnit and VM tests: no kernel"
