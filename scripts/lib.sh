@@ -55,3 +55,8 @@ KMAKE_OPTS=(ARCH=x86_64 "CC=ccache gcc" "HOSTCC=ccache gcc")
 kmake() {
 	make -C "$KSRC" O="$KOBJ" "${KMAKE_OPTS[@]}" -j"$(nproc)" "$@"
 }
+
+# Debian's own python3 and tools first: the kernel's scripts (checkpatch's
+# spdxcheck.py, kunit.py) need the python3-* packages setup.sh installs,
+# which a python3 earlier in PATH (pyenv, a venv) would not see.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
