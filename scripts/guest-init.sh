@@ -12,8 +12,12 @@ mount -t sysfs sys /sys
 mountpoint -q /dev || mount -t devtmpfs dev /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t configfs configfs /sys/kernel/config
-# bash process substitution needs /dev/fd, which devtmpfs does not have
+# devtmpfs has no /dev/fd (bash process substitution) nor /dev/std*
+# (the kselftest runner logs to /dev/stdout)
 ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 for d in /tmp /run /var/tmp /var/lib /var/log /dev/shm; do
