@@ -111,23 +111,27 @@ kselftest_install() {
 		"${KMAKE_OPTS[@]}" INSTALL_PATH="$BUILD/kselftest" install
 }
 
-# The VM tests: one boot runs tests/guest.sh, whose KTAP cases are counted
-# one by one, and the boot itself counts (exit status, no kernel splat).
+# The VM tests: one boot runs tests/guest.sh. Every KTAP result line at
+# every nesting depth counts (a kselftest script and each of its cases); the
+# boot itself counts too (exit status, no kernel splat).
 vm_tests() {
-	local log=$LOGS/vm.log ok nok
+	local log=$LOGS/vm.log results rc=0 n
 
-	"$TOP/scripts/vm.sh" -t 1800 -- "$TOP/tests/guest.sh" > "$log" 2>&1
-	local rc=$?
-	ok=$(tr -d '\r' < "$log" | grep -cE '^ok [0-9]+')
-	nok=$(tr -d '\r' < "$log" | grep -cE '^not ok [0-9]+')
-	pass=$((pass + ok))
-	fail=$((fail + nok))
-	tr -d '\r' < "$log" | grep -E '^(not )?ok [0-9]+' | sed 's/^ok/PASS  vm: ok/; s/^not ok/FAIL  vm: not ok/'
+	"$TOP/scripts/vm.sh" -t 1800 -- "$TOP/tests/guest.sh" > "$log" 2>&1 || rc=$?
+	results=$(tr -d '\r' < "$log" | grep -E '^(# )*(not )?ok [0-9]+' | sed -E 's/^(# )*//')
+	n=$(echo "$results" | grep -cE '^ok [0-9]+.*# SKIP')
+	skip=$((skip + n))
+	n=$(echo "$results" | grep -E '^ok [0-9]+' | grep -cvE '# SKIP')
+	pass=$((pass + n))
+	n=$(echo "$results" | grep -cE '^not ok [0-9]+')
+	fail=$((fail + n))
+	echo "$results" | sed -E '/^$/d; s/^ok .*# SKIP/SKIP  vm: &/; s/^ok/PASS  vm: ok/; s/^not ok/FAIL  vm: not ok/'
 	if [ $rc -eq 0 ]; then
 		result ok "vm: clean run, no kernel splat ($(grep -o 'after [0-9]*s' "$log" | tail -n 1))"
 	else
 		result fail "vm: exit $rc (log $log)"
-		tail -n 40 "$log" | sed 's/^/      /'
+		grep -A 40 -m 1 'VM: kernel splat' "$log" | sed 's/^/      /'
+		tail -n 5 "$log" | sed 's/^/      /'
 	fi
 }
 

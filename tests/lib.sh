@@ -75,7 +75,7 @@ rping_verified() {
 # ADDR and nvme-rdma connects to it on the same VM.
 NVME_NQN=nqn.2014-08.org.example:rdma-sge
 NVMET=/sys/kernel/config/nvmet
-NULLB=/sys/kernel/config/nullb/rsge
+NULLB=/sys/kernel/config/nullb/rsge_nullb
 
 # nvmet_start ADDR SIZE_MB
 nvmet_start() {
@@ -88,8 +88,8 @@ nvmet_start() {
 	mkdir "$NVMET/subsystems/$NVME_NQN" || return
 	echo 1 > "$NVMET/subsystems/$NVME_NQN/attr_allow_any_host"
 	mkdir "$NVMET/subsystems/$NVME_NQN/namespaces/1"
-	echo "/dev/$(cat "$NULLB/index" | sed 's/^/nullb/')" \
-		> "$NVMET/subsystems/$NVME_NQN/namespaces/1/device_path"
+	# a null_blk made through configfs is named after its directory
+	echo "/dev/${NULLB##*/}" > "$NVMET/subsystems/$NVME_NQN/namespaces/1/device_path"
 	echo 1 > "$NVMET/subsystems/$NVME_NQN/namespaces/1/enable" || return
 	mkdir "$NVMET/ports/1"
 	echo rdma > "$NVMET/ports/1/addr_trtype"
@@ -108,18 +108,16 @@ nvmet_stop() {
 	true
 }
 
-# nvme_connect ADDR: connect and print the namespace's block device, found
-# through the subsystem's NQN in sysfs.
+# nvme_connect ADDR: connect and print the namespace's block device: the
+# nvme*n* disk whose controller or subsystem has our NQN.
 nvme_connect() {
-	local addr=$1 i s b
+	local addr=$1 i b
 
 	nvme connect -t rdma -a "$addr" -s 4420 -n "$NVME_NQN" >/dev/null || return
 	for i in $(seq 100); do
-		for s in /sys/class/nvme-subsystem/*; do
-			[ "$(cat "$s/subsysnqn" 2>/dev/null)" = "$NVME_NQN" ] || continue
-			for b in "$s"/nvme*n[0-9]*; do
+		for b in /sys/block/nvme*n*; do
+			[ "$(cat "$b/device/subsysnqn" 2>/dev/null)" = "$NVME_NQN" ] &&
 				[ -b "/dev/${b##*/}" ] && { echo "/dev/${b##*/}"; return 0; }
-			done
 		done
 		sleep 0.1
 	done
