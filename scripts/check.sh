@@ -80,6 +80,14 @@ lint() {
 	[ -z "$out" ]
 }
 
+# kunit_count WORD LINE: the number after "WORD: " in kunit.py's summary, or 0.
+kunit_count() {
+	local n
+
+	n=$(echo "$2" | sed -nE "s/.*[ ,]$1: ([0-9]+).*/\1/p")
+	echo "${n:-0}"
+}
+
 # kunit DIR: run the suite(s) of DIR/.kunitconfig and count its cases.
 kunit() {
 	local dir=$1 log line n p f
@@ -94,12 +102,14 @@ kunit() {
 		tail -n 30 "$log" | sed 's/^/      /'
 		return
 	fi
-	n=$(echo "$line" | sed -E 's/.*Ran ([0-9]+) tests.*/\1/')
-	p=$(echo "$line" | sed -nE 's/.*passed: ([0-9]+).*/\1/p')
-	f=$((n - ${p:-0}))
-	pass=$((pass + ${p:-0}))
+	# "Ran 43 tests: passed: 41, failed: 1, skipped: 1" (zero counts omitted)
+	p=$(kunit_count passed "$line") n=$(kunit_count skipped "$line")
+	f=$(($(kunit_count failed "$line") + $(kunit_count crashed "$line") +
+	     $(kunit_count errors "$line")))
+	pass=$((pass + p))
 	fail=$((fail + f))
-	echo "$( [ $f -eq 0 ] && echo PASS || echo FAIL)  kunit $dir: $line"
+	skip=$((skip + n))
+	echo "$([ $f -eq 0 ] && echo PASS || echo FAIL)  kunit $dir: $line"
 	[ $f -eq 0 ] || grep -E '\[(FAILED|CRASHED)\]' "$log" | sed 's/^/      /'
 }
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for the rdma-sge tooling. Sourced, never executed.
 
 # Paths, all overridable from the environment.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Guest-side helpers for the project's own VM tests (sourced). Runs inside
 # the test VM as root: sets up RDMA links on a veth pair and prints KTAP.
 #
