@@ -66,13 +66,14 @@ applies() {
 }
 
 # export_to DIR: the deterministic export. No commit hashes (--zero-commit),
-# no "-- 2.x" signature, no Date: header, so an unchanged tree always gives
-# byte-identical files.
+# no "-- 2.x" signature, no Date: header, full blob hashes on "index" lines
+# (abbreviated ones grow with the object count of the repository), so an
+# unchanged tree always gives byte-identical files.
 export_to() {
 	local dir=$1 f
 
 	mkdir -p "$dir"
-	git_k format-patch -q --zero-commit --no-signature --no-numbered \
+	git_k format-patch -q --zero-commit --no-signature --no-numbered --full-index \
 		--output-directory "$dir" base..HEAD
 	for f in "$dir"/*.patch; do
 		[ -e "$f" ] || continue
