@@ -20,11 +20,23 @@ ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
-for d in /tmp /run /var/tmp /var/lib /var/log /dev/shm; do
+# Keep the host root reachable at /mnt before tmpfs hides parts of it.
+mount --bind / /mnt
+TMPFS_DIRS="/tmp /run /var/tmp /var/lib /var/log /dev/shm"
+for d in $TMPFS_DIRS; do
 	mount -t tmpfs -o mode=1777 tmpfs "$d"
 done
 mkdir -p /run/out
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /run/out
+# The checkout, its build directory and the command's working directory may
+# live under one of those (a clone in /tmp): show them again, read-only.
+while read -r keep; do
+	for d in $TMPFS_DIRS; do
+		case $keep/ in
+		"$d"/*)	mkdir -p "$keep" && mount --bind "/mnt$keep" "$keep" ;;
+		esac
+	done
+done < /run/out/keep
 hostname rdma-sge-vm
 ip link set lo up
 

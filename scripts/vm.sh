@@ -27,10 +27,12 @@ shift $((OPTIND - 1))
 [ -f "$kernel" ] || die "no kernel at $kernel (make build)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (make setup)"
 
-# The run directory is shared read-write with the guest: the command goes in,
-# exit status, dmesg and kmemleak report come out.
+# The run directory is shared read-write with the guest: the command and the
+# directories it needs (see guest-init.sh) go in, exit status, dmesg and
+# kmemleak report come out.
 mkdir -p "$BUILD/vm"
 run=$(mktemp -d "$BUILD/vm/run.XXXXXX")
+printf '%s\n' "$TOP" "$BUILD" "$PWD" > "$run/keep"
 {
 	printf 'cd %q || exit 126\n' "$PWD"
 	printf '%q ' "$@"
