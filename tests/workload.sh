@@ -9,11 +9,16 @@
 MB=${RDMA_SGE_RUN_MB:-64}
 declare -a summary
 
+# Teardown order: the RDMA device before the nvmet port. Removing a port
+# whose CM listener still exists takes the listener's handler_mutex under
+# nvmet_config_sem, the reverse of nvmet-rdma's connect path, and lockdep
+# reports the cycle (seen by the series' nvme kselftest; that nvmet-rdma code
+# is unchanged from 6.12). Without the device the listener is already gone.
 cleanup() {
 	nvme_disconnect
-	nvmet_stop
 	rdma_link_del rxe_sge
 	rdma_link_del siw_sge
+	nvmet_stop
 	net_down
 }
 trap cleanup EXIT
@@ -34,8 +39,8 @@ one_device() {
 	fi
 	summary+=("$(printf '%-4s %-40s %s' "$type" "nvme-rdma $MB MiB write+read, sha256" "$n")")
 	nvme_disconnect
-	nvmet_stop
 	rdma_link_del "${type}_sge"
+	nvmet_stop
 	[ "$r" = ok ] && [ "$n" = ok ]
 }
 
