@@ -49,6 +49,11 @@ series_patches() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHES/series"
 }
 
+# ccache: rewrite absolute paths under build/ relative to the compiler's
+# working directory, so that a checkout anywhere else (CI's clone) hits the
+# objects compiled here.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
+
 # kmake ARGS...: make in the kernel tree with the one test build directory,
 # ccache and all cores. Every build of the test kernel goes through here so
 # that the command line (and thus Kbuild's rebuild decisions) never changes.
