@@ -7,7 +7,8 @@
 #  2. checkpatch.pl --strict on every patch
 #  3. the test kernel builds
 #  4. sparse (C=2), W=1 and kernel-doc on the files the series touches
-#  5. KUnit: kunit.py run --arch=x86_64 for every .kunitconfig the series adds
+#  5. KUnit: one kunit.py run --arch=x86_64 with every .kunitconfig the series
+#     adds
 #  6. the VM tests (smoke test, kselftests) in one boot of the test kernel
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -96,17 +97,18 @@ kunit_count() {
 	echo "${n:-0}"
 }
 
-# kunit DIR: run the suite(s) of DIR/.kunitconfig and count its cases.
+# kunit DIR...: run the suites of every DIR/.kunitconfig in one kunit.py run
+# (one kernel with all their options merged) and count each case.
 kunit() {
-	local dir=$1 log line n p f
+	local log=$LOGS/kunit.log line n p f d args=()
 
-	log=$LOGS/kunit-$(echo "$dir" | tr / _).log
+	for d in "$@"; do args+=(--kunitconfig="$d"); done
 	(cd "$KSRC" && python3 tools/testing/kunit/kunit.py run --arch=x86_64 \
-		--kunitconfig="$dir" --build_dir="$BUILD/kunit" --jobs="$(nproc)" \
+		"${args[@]}" --build_dir="$BUILD/kunit" --jobs="$(nproc)" \
 		--make_options "CC=ccache gcc") > "$log" 2>&1
 	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
-		result fail "kunit $dir: no result (log $log)"
+		result fail "kunit $*: no result (log $log)"
 		tail -n 30 "$log" | sed 's/^/      /'
 		return
 	fi
@@ -117,7 +119,7 @@ kunit() {
 	pass=$((pass + p))
 	fail=$((fail + f))
 	skip=$((skip + n))
-	echo "$([ $f -eq 0 ] && echo PASS || echo FAIL)  kunit $dir: $line"
+	echo "$([ $f -eq 0 ] && echo PASS || echo FAIL)  kunit $*: $line"
 	[ $f -eq 0 ] || grep -E '\[(FAILED|CRASHED)\]' "$log" | sed 's/^/      /'
 }
 
@@ -170,7 +172,8 @@ if step "kernel builds" "$TOP/scripts/build.sh" kernel; then
 		result skip "sparse/W=1/kernel-doc: the series touches no C file"
 	fi
 	kdirs=$(touched '*.kunitconfig' | xargs -r -n 1 dirname)
-	for d in $kdirs; do kunit "$d"; done
+	# shellcheck disable=SC2086
+	[ -z "$kdirs" ] || kunit $kdirs
 	[ -n "$kdirs" ] || result skip "kunit: the series adds no .kunitconfig yet"
 	rm -rf "$BUILD/kselftest"
 	if [ -d "$KSRC/tools/testing/selftests/rdma" ]; then

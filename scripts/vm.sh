@@ -39,6 +39,8 @@ printf '%s\n' "$TOP" "$BUILD" "$PWD" > "$run/keep"
 	echo
 } > "$run/cmd"
 
+# The guest kernel command line reserves 128 MiB at 1 GiB as emulated
+# persistent memory (memmap=, CONFIG_X86_PMEM_LEGACY) for the DAX test.
 accel=(-accel tcg -cpu max)
 [ "${RDMA_SGE_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
 
@@ -51,6 +53,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -machine pc -smp 2 -m "$mem"
       -device virtio-9p-pci,fsdev=out,mount_tag=out
       -device virtio-rng-pci
       -append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0
+	       memmap=128M!1G
 	       root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose
 	       ro init=$TOP/scripts/guest-init.sh $extra_args")
 
