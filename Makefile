@@ -13,11 +13,16 @@
 #   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
 #   make clean          drop build outputs, keep the work tree
 #   make distclean      drop everything under build/ (refuses unexported work)
+#
+#   make cleanroot      prove the set-up: make run and make check as root in a
+#                       fresh clone of HEAD in a debootstrapped Debian 12
+#                       minbase root (build/cleanroot; scripts/cleanroot.sh)
 
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help run check setup tree export export-check build vm clean distclean
+.PHONY: help run check setup tree export export-check build vm clean distclean \
+	cleanroot
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -57,4 +62,9 @@ clean:
 
 distclean:
 	@if [ -d build/linux/.git ]; then $(S)/tree.sh export-check; fi
+	@! findmnt -ln -o TARGET | grep -q '^$(CURDIR)/build/' || \
+		{ echo "mounts under build/ (cleanroot.sh running?): not deleting" >&2; exit 1; }
 	rm -rf build
+
+cleanroot:
+	@$(S)/cleanroot.sh
