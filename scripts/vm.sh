@@ -45,6 +45,10 @@ printf '%s\n' "$TOP" "$BUILD" "$PWD" > "$run/keep"
 # (swiotlb=65536 slots of 2 KiB,force). Only rxe_dma devices map through the
 # DMA API there (the virtio devices do not use it): stale data from a
 # missing sync or a short unmap then shows in the tests' checksums.
+# An NVMe controller with a 16 MiB controller memory buffer, which nvme-pci
+# publishes as PCI P2PDMA memory (p2pmem) for the P2P test, backed by a
+# sparse 64 MiB image in the run directory.
+truncate -s 64M "$run/nvme.img"
 accel=(-accel tcg -cpu max)
 [ "${RDMA_SGE_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
 
@@ -56,6 +60,8 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -machine pc -smp 2 -m "$mem"
       -fsdev local,id=out,path="$run",security_model=none
       -device virtio-9p-pci,fsdev=out,mount_tag=out
       -device virtio-rng-pci
+      -drive file="$run/nvme.img",if=none,id=nvme0,format=raw
+      -device nvme,serial=rdma-sge,drive=nvme0,cmb_size_mb=16
       -append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0
 	       memmap=128M!1G swiotlb=65536,force
 	       root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose
@@ -64,6 +70,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -machine pc -smp 2 -m "$mem"
 start=$(date +%s)
 rc=0
 timeout -k 10 "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tee "$run/console.log" || rc=$?
+rm -f "$run/nvme.img"
 [ $rc -eq 0 ] || [ $rc -eq 124 ] || die "qemu failed (exit $rc): $run/console.log"
 secs=$(($(date +%s) - start))
 
