@@ -42,9 +42,10 @@ printf '%s\n' "$TOP" "$BUILD" "$PWD" > "$run/keep"
 # The guest kernel command line reserves 128 MiB at 1 GiB as emulated
 # persistent memory (memmap=, CONFIG_X86_PMEM_LEGACY) for the DAX test, and
 # makes swiotlb bounce every streaming DMA mapping through a 128 MiB pool
-# (swiotlb=65536 slots of 2 KiB,force). Only rxe_dma devices map through the
-# DMA API there (the virtio devices do not use it): stale data from a
-# missing sync or a short unmap then shows in the tests' checksums.
+# (swiotlb=65536 slots of 2 KiB,force). Only rxe_dma devices and the NVMe
+# controller below map through the DMA API there (the virtio devices do not
+# use it): stale data from a missing sync or a short unmap then shows in the
+# tests' checksums.
 # An NVMe controller with a 16 MiB controller memory buffer, which nvme-pci
 # publishes as PCI P2PDMA memory (p2pmem) for the P2P test, backed by a
 # sparse 64 MiB image in the run directory.
