@@ -11,13 +11,24 @@ mkdir -p "$CACHE"
 version=$BASE_VERSION
 tarball=$CACHE/$BASE_PKG-$version.tar.xz
 
+# has_version LIST: whether the apt-cache madison LIST names $version. The
+# list is read into a variable first: "apt-cache madison | grep -q" under
+# pipefail fails at random when grep exits before apt-cache has written all
+# its lines (SIGPIPE), which once made a fresh machine fall back to a newer
+# base with the pinned one still in the archive.
+has_version() {
+	awk -F'|' -v v="$version" '{ gsub(/ /, "", $2) } $2 == v { f = 1 } END { exit !f }' <<< "$1"
+}
+
 if [ ! -s "$tarball" ]; then
-	if ! apt-cache madison "$BASE_PKG" 2>/dev/null | grep -q "| $version |"; then
+	versions=$(apt-cache madison "$BASE_PKG" 2>/dev/null || true)
+	if ! has_version "$versions"; then
 		apt-get update -qq || true
+		versions=$(apt-cache madison "$BASE_PKG" 2>/dev/null || true)
 	fi
-	if ! apt-cache madison "$BASE_PKG" | grep -q "| $version |"; then
-		newest=$(apt-cache madison "$BASE_PKG" | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
-			 sort -V | tail -n 1)
+	if ! has_version "$versions"; then
+		newest=$(awk -F'|' '{ gsub(/ /, "", $2); print $2 }' <<< "$versions" |
+			 sed '/^$/d' | sort -V | tail -n 1)
 		[ -n "$newest" ] || die "no $BASE_PKG in the configured apt sources"
 		warn "$BASE_PKG $version (tested) is not in the archive; using $newest (untested)"
 		version=$newest
