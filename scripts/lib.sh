@@ -13,7 +13,7 @@ PATCHES=$TOP/patches
 # The Debian source package the series was tested against. base.sh falls back
 # to the newest 6.12.y with a warning when this one is gone from the archive.
 BASE_PKG=linux-source-6.12
-BASE_VERSION=6.12.117-1~deb12u1
+BASE_VERSION=6.12.118-1~deb12u1
 
 # Identity used for the base commit and for commits made by the tooling.
 export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-rdma-sge}
