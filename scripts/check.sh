@@ -138,7 +138,7 @@ kselftest_install() {
 # here have two. VM_PART1 is the first part; the second runs every other
 # test, so that a new kselftest cannot drop out. The parts take about as
 # long as each other.
-VM_PART1="smoke cq_rearm.sh bad_sge.sh p2p.sh nvme_rdma.sh rnbd.sh"
+VM_PART1="smoke cq_rearm.sh bad_sge.sh p2p.sh nvme_rdma.sh nfs.sh"
 
 # vm_count NAME LOG RC: count the results of the VM NAME from its LOG and
 # its exit status RC. Every KTAP result line at every nesting depth counts

@@ -12,7 +12,8 @@ BUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev cpio kmod
 # Booting it and running RDMA workloads inside the guest (the guest shares the
 # host root, so its userspace is whatever is installed here).
 TEST_PKGS=(qemu-system-x86 rdma-core ibverbs-utils rdmacm-utils perftest
-	   iproute2 nvme-cli fio kmod util-linux procps ndctl open-iscsi)
+	   iproute2 nvme-cli fio kmod util-linux procps ndctl open-iscsi
+	   nfs-kernel-server nfs-common rpcbind)
 
 case "${1:-all}" in
 build)	need_pkgs "${BUILD_PKGS[@]}" ;;
