@@ -9,6 +9,8 @@
 #   make tree           create build/linux: base commit + patches/ (git am)
 #   make export         write build/linux's commits back to patches/
 #   make export-check   fail when build/linux and patches/ differ
+#   make quilt-check    apply the series as Debian's packaging does (quilt
+#                       push -a, no fuzz) on the unpacked base tarball
 #   make build          configure and build the test kernel (incremental)
 #   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
 #   make clean          drop build outputs, keep the work tree
@@ -21,8 +23,8 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help run check setup tree export export-check build vm clean distclean \
-	cleanroot
+.PHONY: help run check setup tree export export-check quilt-check build vm clean \
+	distclean cleanroot
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -47,6 +49,10 @@ export: tree
 
 export-check: tree
 	@$(S)/tree.sh export-check
+
+quilt-check:
+	@$(S)/setup.sh build
+	@$(S)/tree.sh quilt
 
 build: tree
 	@$(S)/setup.sh build

@@ -3,7 +3,9 @@
 # make check: every test, in order, each counted. Ends with one line
 # "N passed, N failed" and exits non-zero when anything failed.
 #
-#  1. the series applies on the base, and build/linux matches patches/
+#  1. the series applies on the base, also with quilt on the unpacked base
+#     tarball (as Debian's packaging applies it), and build/linux matches
+#     patches/
 #  2. checkpatch.pl --strict on every patch
 #  3. the test kernel builds
 #  4. sparse (C=2), W=1 and kernel-doc on the files the series touches
@@ -191,6 +193,7 @@ if [ ! -d "$KSRC/.git" ]; then
 		{ echo "0 passed, 1 failed"; exit 1; }
 fi
 step "series applies on base" "$TOP/scripts/tree.sh" applies
+step "series applies with quilt push -a on the base tarball" "$TOP/scripts/tree.sh" quilt
 step "work tree matches patches/" "$TOP/scripts/tree.sh" export-check
 checkpatch_all
 if step "kernel builds" "$TOP/scripts/build.sh" kernel; then

@@ -8,6 +8,9 @@
 #                         touching the work tree (a temporary index)
 #   tree.sh export        write base..HEAD back to patches/ and series
 #   tree.sh export-check  non-zero when the work tree and patches/ differ
+#   tree.sh quilt         apply the series the way Debian's packaging does:
+#                         quilt push -a, without fuzz, on the unpacked base
+#                         tarball (not on the import in build/linux)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -122,10 +125,29 @@ export_check() {
 	return $rc
 }
 
+quilt_check() {
+	local tarball dir n
+
+	tarball=$("$TOP/scripts/base.sh")
+	dir=$(mktemp -d "$BUILD/quilt.XXXXXX")
+	trap 'rm -rf "$dir"' RETURN
+	tar -xJf "$tarball" -C "$dir" --strip-components=1
+	# quilt reads patches/series (its "#" lines are comments) and keeps
+	# its state in .pc inside the tree; nothing is written to patches/
+	if ! (cd "$dir" && QUILT_PATCHES=$PATCHES quilt push -a -q --fuzz=0); then
+		echo "quilt push -a failed on $(basename "$tarball")"
+		return 1
+	fi
+	n=$(cd "$dir" && QUILT_PATCHES=$PATCHES quilt applied | wc -l)
+	echo "$n patches pushed with quilt on $(basename "$tarball")"
+	[ "$n" -eq "$(series_patches | wc -l)" ]
+}
+
 case "${1:-}" in
 create)		create ;;
 applies)	applies ;;
 export)		do_export ;;
 export-check)	export_check ;;
-*)		die "usage: $0 create|applies|export|export-check" ;;
+quilt)		quilt_check ;;
+*)		die "usage: $0 create|applies|export|export-check|quilt" ;;
 esac
