@@ -138,8 +138,8 @@ kselftest_install() {
 # tests/guest.sh on a part of the tests: under TCG a guest keeps about one
 # host core busy (its tests mostly do one thing at a time), and the machines
 # here have two. VM_PART1 is the first part; the second runs every other
-# test, so that a new kselftest cannot drop out. The parts take about as
-# long as each other.
+# test, so that a new kselftest cannot drop out. The parts took 635 s and
+# 453 s side by side (warm, 70 patches).
 VM_PART1="smoke cq_rearm.sh bad_sge.sh p2p.sh nvme_rdma.sh nfs.sh"
 
 # vm_count NAME LOG RC: count the results of the VM NAME from its LOG and

@@ -131,14 +131,16 @@ quilt_check() {
 	tarball=$("$TOP/scripts/base.sh")
 	dir=$(mktemp -d "$BUILD/quilt.XXXXXX")
 	trap 'rm -rf "$dir"' RETURN
-	tar -xJf "$tarball" -C "$dir" --strip-components=1
+	tar -xJf "$tarball" -C "$dir" --strip-components=1 ||
+		{ echo "cannot unpack $tarball"; return 1; }
 	# quilt reads patches/series (its "#" lines are comments) and keeps
-	# its state in .pc inside the tree; nothing is written to patches/
-	if ! (cd "$dir" && QUILT_PATCHES=$PATCHES quilt push -a -q --fuzz=0); then
+	# its state in .pc inside the tree; nothing is written to patches/.
+	# No quiltrc: only the command line decides how the series applies.
+	if ! (cd "$dir" && QUILT_PATCHES=$PATCHES quilt --quiltrc - push -a -q --fuzz=0); then
 		echo "quilt push -a failed on $(basename "$tarball")"
 		return 1
 	fi
-	n=$(cd "$dir" && QUILT_PATCHES=$PATCHES quilt applied | wc -l)
+	n=$(cd "$dir" && QUILT_PATCHES=$PATCHES quilt --quiltrc - applied | wc -l)
 	echo "$n patches pushed with quilt on $(basename "$tarball")"
 	[ "$n" -eq "$(series_patches | wc -l)" ]
 }
