@@ -13,7 +13,7 @@ BUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev cpio kmod
 # host root, so its userspace is whatever is installed here).
 TEST_PKGS=(qemu-system-x86 rdma-core ibverbs-utils rdmacm-utils perftest
 	   iproute2 nvme-cli fio kmod util-linux procps ndctl open-iscsi
-	   nfs-kernel-server nfs-common rpcbind)
+	   nfs-kernel-server nfs-common rpcbind ksmbd-tools cifs-utils)
 
 case "${1:-all}" in
 build)	need_pkgs "${BUILD_PKGS[@]}" ;;
