@@ -11,6 +11,9 @@
 #   make export-check   fail when build/linux and patches/ differ
 #   make quilt-check    apply the series as Debian's packaging does (quilt
 #                       push -a, no fuzz) on the unpacked base tarball
+#   make bisect-check   build the test kernel after every patch (build/bisect,
+#                       incremental, ccache); fails naming the first patch
+#                       that does not build or prints a warning
 #   make build          configure and build the test kernel (incremental)
 #   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
 #   make clean          drop build outputs, keep the work tree
@@ -23,8 +26,8 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help run check setup tree export export-check quilt-check build vm clean \
-	distclean cleanroot
+.PHONY: help run check setup tree export export-check quilt-check bisect-check \
+	build vm clean distclean cleanroot
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -54,6 +57,11 @@ quilt-check:
 	@$(S)/setup.sh build
 	@$(S)/tree.sh quilt
 
+bisect-check: tree
+	@$(S)/setup.sh build
+	@$(S)/build.sh config
+	@$(S)/bisect.sh
+
 build: tree
 	@$(S)/setup.sh build
 	@$(S)/build.sh kernel
@@ -64,7 +72,8 @@ vm:
 	@$(S)/vm.sh -- $(CMD)
 
 clean:
-	rm -rf build/obj build/kunit build/vm
+	rm -rf build/obj build/kunit build/vm build/bisect
+	git -C build/linux worktree prune 2>/dev/null || true
 
 distclean:
 	@if [ -d build/linux/.git ]; then $(S)/tree.sh export-check; fi

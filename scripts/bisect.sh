@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bisect-check: build the kernel after every patch of the series, with
+# the test config, and fail naming the first patch that does not build or
+# whose build prints a warning (the base builds without one).
+#
+# It works in build/bisect/ (linux: a worktree of build/linux; obj: its O=
+# directory), so build/linux and build/obj are left alone. The layout mirrors
+# build/linux and build/obj under CCACHE_BASEDIR=build/bisect, so the
+# compiler sees the same relative paths and ccache serves what the main
+# build already compiled. Each step is an incremental build of the previous
+# one. Logs: build/bisect/logs/NNNN.log, one per patch (0000: base).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+BISECT=$BUILD/bisect
+export KSRC=$BISECT/linux KOBJ=$BISECT/obj CCACHE_BASEDIR=$BISECT
+LOGS=$BISECT/logs
+MAIN_CONFIG=$BUILD/obj/.config
+
+[ -f "$MAIN_CONFIG" ] || die "no $MAIN_CONFIG: run make build first"
+"$TOP/scripts/tree.sh" export-check >/dev/null ||
+	die "build/linux differs from patches/: export it first"
+
+# A detached worktree of build/linux (it shares the objects and commits).
+if [ ! -d "$KSRC" ]; then
+	git -C "$BUILD/linux" worktree prune
+	git -C "$BUILD/linux" worktree add -q --detach "$KSRC" base
+fi
+mkdir -p "$KOBJ" "$LOGS"
+rm -f "$LOGS"/*.log
+
+# step N COMMIT: check out COMMIT, build it with the test config (the final
+# config, less the symbols this commit does not know yet); fail on an error
+# or a warning.
+step() {
+	local n=$1 commit=$2 log subject
+
+	log=$LOGS/$(printf %04d "$n").log
+	subject=$(git -C "$KSRC" log -1 --format=%s "$commit")
+	git -C "$KSRC" checkout -q --detach "$commit"
+	cp "$MAIN_CONFIG" "$KOBJ/.config"
+	if ! kmake -s olddefconfig bzImage modules > "$log" 2>&1; then
+		grep -E 'error|Error' "$log" | head -n 20 >&2
+		die "$(printf %04d "$n") does not build: $subject (log: $log)"
+	fi
+	if grep -q 'warning:' "$log"; then
+		grep 'warning:' "$log" | head -n 20 >&2
+		die "$(printf %04d "$n") adds a warning: $subject (log: $log)"
+	fi
+	log "$(printf %04d "$n") builds: $subject"
+}
+
+start=$SECONDS
+n=0
+step 0 base
+for commit in $(git -C "$BUILD/linux" rev-list --reverse base..main); do
+	n=$((n + 1))
+	step "$n" "$commit"
+done
+log "bisect-check: base and all $n patches build without a warning in $((SECONDS - start)) s"
