@@ -14,13 +14,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 BISECT=$BUILD/bisect
-export KSRC=$BISECT/linux KOBJ=$BISECT/obj CCACHE_BASEDIR=$BISECT
 LOGS=$BISECT/logs
-MAIN_CONFIG=$BUILD/obj/.config
+MAIN_CONFIG=$KOBJ/.config
 
 [ -f "$MAIN_CONFIG" ] || die "no $MAIN_CONFIG: run make build first"
 "$TOP/scripts/tree.sh" export-check >/dev/null ||
 	die "build/linux differs from patches/: export it first"
+export KSRC=$BISECT/linux KOBJ=$BISECT/obj CCACHE_BASEDIR=$BISECT
 
 # A detached worktree of build/linux (it shares the objects and commits).
 if [ ! -d "$KSRC" ]; then
