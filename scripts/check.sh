@@ -86,6 +86,15 @@ lint() {
 		# shellcheck disable=SC2086
 		out=$(KOBJ=$lint kmake C=2 W=1 $dirs 2>&1) || { echo "$out"; return 1; }
 		echo "$out" | grep -F "$files" | grep -E '(warning|error):' && return 1
+		# A touched file the config does not build was checked by nothing.
+		out=$(touched '*.c' | grep -v '^tools/' | while read -r f; do
+			[ -f "$lint/${f%.c}.o" ] || echo "$f"
+		done)
+		if [ -n "$out" ]; then
+			echo "touched but not compiled by the lint config:"
+			echo "$out"
+			return 1
+		fi
 	fi
 	out=$(cd "$KSRC" && touched '*.c' '*.h' | xargs -r scripts/kernel-doc -none 2>&1)
 	echo "$out"
