@@ -72,6 +72,10 @@ lint() {
 
 	mkdir -p "$lint"
 	cp "$KOBJ/.config" "$lint/.config"
+	# drivers the series touches that the test kernel does not need
+	(cd "$KSRC" && scripts/kconfig/merge_config.sh -m -O "$lint" \
+		"$lint/.config" "$TOP/configs/lint.config") > "$lint/merge_config.log" ||
+		return
 	# KUnit suites are not in the test kernel (kunit.py builds its own):
 	# enable what the series' .kunitconfig files ask for, so they get linted.
 	touched '*.kunitconfig' | (cd "$KSRC" && xargs -r cat) |
