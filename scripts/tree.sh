@@ -89,6 +89,24 @@ export_to() {
 		echo "# Apply in this order (quilt push -a, or git am)."
 		(cd "$dir" && ls -1 -- *.patch 2>/dev/null || true)
 	} > "$dir/series"
+	cover_letter > "$dir/0000-cover-letter.patch"
+}
+
+# The cover letter, as git format-patch --cover-letter would write it: the
+# subject and text of patches/cover-letter.txt, the shortlog and the diffstat.
+# Not in the series file: quilt and git am skip it.
+cover_letter() {
+	local n
+
+	n=$(git_k rev-list --count base..HEAD)
+	echo "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
+	echo "From: $GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>"
+	echo "Subject: [PATCH 00/$n] $(head -n 1 "$PATCHES/cover-letter.txt")"
+	echo
+	tail -n +3 "$PATCHES/cover-letter.txt"
+	echo
+	git_k shortlog base..HEAD
+	git_k diff --stat=72 --summary base..HEAD
 }
 
 dirty() {
