@@ -10,6 +10,13 @@
 # compiler sees the same relative paths and ccache serves what the main
 # build already compiled. Each step is an incremental build of the previous
 # one. Logs: build/bisect/logs/NNNN.log, one per patch (0000: base).
+#
+# A run can be resumed: build/bisect/passed lists "commit config-hash" for
+# every step that passed. A step whose commit and test config are both listed
+# is not built again (make clean drops the list), so a run stopped halfway,
+# or one after patches were appended, builds only what is new. Incremental
+# builds stay correct across skipped steps: a checkout gives every file it
+# changes a new mtime.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,7 +35,10 @@ if [ ! -d "$KSRC" ]; then
 	git -C "$BUILD/linux" worktree add -q --detach "$KSRC" base
 fi
 mkdir -p "$KOBJ" "$LOGS"
-rm -f "$LOGS"/*.log
+PASSED=$BISECT/passed
+touch "$PASSED"
+CONFIG_HASH=$(sha1sum < "$MAIN_CONFIG" | cut -c1-12)
+skipped=0
 
 # step N COMMIT: check out COMMIT, build it with the test config (the final
 # config, less the symbols this commit does not know yet); fail on an error
@@ -37,7 +47,12 @@ step() {
 	local n=$1 commit=$2 log subject
 
 	log=$LOGS/$(printf %04d "$n").log
+	commit=$(git -C "$KSRC" rev-parse "$commit")
 	subject=$(git -C "$KSRC" log -1 --format=%s "$commit")
+	if grep -qx "$commit $CONFIG_HASH" "$PASSED"; then
+		skipped=$((skipped + 1))
+		return
+	fi
 	git -C "$KSRC" checkout -q --detach "$commit"
 	cp "$MAIN_CONFIG" "$KOBJ/.config"
 	if ! kmake -s olddefconfig bzImage modules > "$log" 2>&1; then
@@ -49,6 +64,7 @@ step() {
 		die "$(printf %04d "$n") adds a warning: $subject (log: $log)"
 	fi
 	log "$(printf %04d "$n") builds: $subject"
+	echo "$commit $CONFIG_HASH" >> "$PASSED"
 }
 
 start=$SECONDS
@@ -58,4 +74,5 @@ for commit in $(git -C "$BUILD/linux" rev-list --reverse base..main); do
 	n=$((n + 1))
 	step "$n" "$commit"
 done
-log "bisect-check: base and all $n patches build without a warning in $((SECONDS - start)) s"
+log "bisect-check: base and all $n patches build without a warning" \
+	"($skipped steps passed in an earlier run with this config; $((SECONDS - start)) s)"
