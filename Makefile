@@ -14,6 +14,9 @@
 #   make bisect-check   build the test kernel after every patch (build/bisect,
 #                       incremental, ccache); fails naming the first patch
 #                       that does not build or prints a warning
+#   make sizes-check    compile the touched files in the base and patched
+#                       trees with debug info; fail when a structure grows
+#                       beyond what configs/sizes-allowed.txt allows
 #   make build          configure and build the test kernel (incremental)
 #   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
 #   make clean          drop build outputs, keep the work tree
@@ -27,7 +30,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help run check setup tree export export-check quilt-check bisect-check \
-	build vm clean distclean cleanroot
+	sizes-check build vm clean distclean cleanroot
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -62,6 +65,11 @@ bisect-check: tree
 	@$(S)/build.sh config
 	@$(S)/bisect.sh
 
+sizes-check: tree
+	@$(S)/setup.sh build
+	@$(S)/build.sh config
+	@$(S)/sizes.sh
+
 build: tree
 	@$(S)/setup.sh build
 	@$(S)/build.sh kernel
@@ -72,7 +80,7 @@ vm:
 	@$(S)/vm.sh -- $(CMD)
 
 clean:
-	rm -rf build/obj build/kunit build/vm build/bisect
+	rm -rf build/obj build/kunit build/vm build/bisect build/sizes
 	git -C build/linux worktree prune 2>/dev/null || true
 
 distclean:

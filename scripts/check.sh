@@ -8,7 +8,8 @@
 #     patches/
 #  2. checkpatch.pl --strict on every patch
 #  3. the test kernel builds
-#  4. sparse (C=2), W=1 and kernel-doc on the files the series touches
+#  4. sparse (C=2), W=1 and kernel-doc on the files the series touches; the
+#     structure sizes of those files against the base (scripts/sizes.sh)
 #  5. KUnit: one kunit.py run --arch=x86_64 with every .kunitconfig the series
 #     adds
 #  6. the VM tests (smoke test, kselftests) in two boots of the test kernel
@@ -216,6 +217,8 @@ checkpatch_all
 if step "kernel builds" "$TOP/scripts/build.sh" kernel; then
 	if [ -n "$(touched '*.c' '*.h')" ]; then
 		step "sparse, W=1, kernel-doc on touched files" lint
+		step "no structure grows against the base without a reason" \
+			"$TOP/scripts/sizes.sh"
 	else
 		result skip "sparse/W=1/kernel-doc: the series touches no C file"
 	fi

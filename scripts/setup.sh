@@ -5,10 +5,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# Compiling the kernel and checking the patches.
+# Compiling the kernel and checking the patches (dwarves: pahole, for the
+# structure sizes of scripts/sizes.sh).
 BUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev cpio kmod
 	    ccache git xz-utils python3 python3-ply python3-git sparse coccinelle
-	    rsync quilt)
+	    rsync quilt dwarves)
 # Booting it and running RDMA workloads inside the guest (the guest shares the
 # host root, so its userspace is whatever is installed here).
 TEST_PKGS=(qemu-system-x86 rdma-core ibverbs-utils rdmacm-utils perftest
