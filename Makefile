@@ -17,6 +17,9 @@
 #   make sizes-check    compile the touched files in the base and patched
 #                       trees with debug info; fail when a structure grows
 #                       beyond what configs/sizes-allowed.txt allows
+#   make bench          the benchmarks on kernels without debugging options:
+#                       the helpers' micro-benchmark, nvme-rdma fio base vs
+#                       patched (scripts/bench.sh; not part of make check)
 #   make build          configure and build the test kernel (incremental)
 #   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
 #   make clean          drop build outputs, keep the work tree
@@ -30,7 +33,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help run check setup tree export export-check quilt-check bisect-check \
-	sizes-check build vm clean distclean cleanroot
+	sizes-check bench build vm clean distclean cleanroot
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -70,6 +73,10 @@ sizes-check: tree
 	@$(S)/build.sh config
 	@$(S)/sizes.sh
 
+bench: tree
+	@$(S)/setup.sh all
+	@$(S)/bench.sh
+
 build: tree
 	@$(S)/setup.sh build
 	@$(S)/build.sh kernel
@@ -80,7 +87,7 @@ vm:
 	@$(S)/vm.sh -- $(CMD)
 
 clean:
-	rm -rf build/obj build/kunit build/vm build/bisect build/sizes
+	rm -rf build/obj build/kunit build/vm build/bisect build/sizes build/bench
 	git -C build/linux worktree prune 2>/dev/null || true
 
 distclean:

@@ -5,6 +5,9 @@
 #   build.sh config   merge configs/*.config onto the Kconfig defaults
 #   build.sh kernel   config, then an incremental ccache build (bzImage and
 #                     modules; Module.symvers for the test modules)
+#   build.sh bench    the same for the benchmark kernel in build/bench/obj:
+#                     configs/bench.config instead of debug.config and
+#                     kunit.config
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -54,5 +57,8 @@ kernel() {
 case "${1:-kernel}" in
 config)	config ;;
 kernel)	kernel ;;
-*)	die "usage: $0 config|kernel" ;;
+bench)	KOBJ=$BUILD/bench/obj
+	FRAGMENTS=("$TOP"/configs/{base,rdma,bench}.config)
+	kernel ;;
+*)	die "usage: $0 config|kernel|bench" ;;
 esac

@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: the benchmarks, on kernels built without debugging options
+# (configs/base, rdma and bench: no KASAN, lockdep, DMA-API debugging or
+# CONFIG_RDMA_SGE_DEBUG, which would be measured instead of the code).
+#
+#   bench.sh [micro|nvme|all]   (default all)
+#
+# micro: the micro-benchmark of the rdma_map_sge helpers (sge_bench, full
+#   mode, through the sge_bench.sh kselftest) in one boot of the patched
+#   kernel, on rxe, siw and rxe_dma (swiotlb=force, as in every test boot:
+#   rxe_dma maps through swiotlb).
+# nvme: nvme-rdma throughput (tests/nvme-bench.sh: fio sequential 128 KiB
+#   read and write, random 4 KiB read at queue depth 16) over rxe and siw on
+#   the base kernel and on the patched kernel, built from the same config
+#   (the base leaves out the symbols only the series has; any other
+#   difference fails), BENCH_RUNS boots of each (default 3), alternating and
+#   changing which goes first, BENCH_RUNTIME seconds per job (default 20).
+#   Per row: the median MiB/s of each kernel, the ratio patched/base, and
+#   each kernel's spread (min-max).
+#
+# The table goes to bench/results-DATE.txt in the project (with the date,
+# the kernels, the host and the accelerator): commit it to keep it.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+WHAT=${1:-all}
+BENCH=$BUILD/bench
+RUNS=${BENCH_RUNS:-3}
+RUNTIME=${BENCH_RUNTIME:-20}
+PATCHED_OBJ=$BENCH/obj			# build.sh bench
+BASE_SRC=$BENCH/linux-base BASE_OBJ=$BENCH/obj-base
+case $WHAT in micro|nvme|all) ;; *) die "usage: $0 [micro|nvme|all]" ;; esac
+
+# build_base: the base kernel with the patched benchmark kernel's config
+build_base() {
+	local diff
+
+	if [ ! -d "$BASE_SRC" ]; then
+		git -C "$KSRC" worktree prune
+		git -C "$KSRC" worktree add -q --detach "$BASE_SRC" base
+	fi
+	mkdir -p "$BASE_OBJ"
+	cp "$PATCHED_OBJ/.config" "$BASE_OBJ/.config"
+	KSRC=$BASE_SRC KOBJ=$BASE_OBJ kmake -s olddefconfig
+	# Only symbols the base does not have may differ: the ones the series adds
+	diff=$(diff <(grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$BASE_OBJ/.config" | sort) \
+		    <(grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$PATCHED_OBJ/.config" | sort) |
+	       sed -nE 's/^> (# )?(CONFIG_[A-Z0-9_]+).*/\2/p' | while read -r sym; do
+			grep -qE "^(# )?${sym}[= ]" "$BASE_OBJ/.config" && echo "$sym"
+		done) || true
+	[ -z "$diff" ] || die "the base config differs from the patched one in:"$'\n'"$diff"
+	log "building the base kernel in $BASE_OBJ"
+	KSRC=$BASE_SRC KOBJ=$BASE_OBJ kmake -s bzImage > "$BASE_OBJ/build.log" 2>&1 ||
+		die "base kernel build failed: $BASE_OBJ/build.log"
+}
+
+# micro OUT: sge_bench on the patched kernel, its table appended to OUT
+micro() {
+	log "sge_bench in the VM"
+	# no DMA-API debugging in this kernel: rxe_dma's checks off
+	"$TOP/scripts/vm.sh" -t 1800 -k "$PATCHED_OBJ/arch/x86/boot/bzImage" -- \
+		env SGE_BENCH_ARGS= RDMA_KSFT_DMA_CHECKS=0 \
+		"$BENCH/kselftest/rdma/sge_bench.sh" > "$BENCH/micro.log" 2>&1 ||
+		die "the micro-benchmark failed: $BENCH/micro.log"
+	{
+		echo "## micro-benchmark (sge_bench), patched kernel"
+		grep -E '^# [a-z]+ [a-z]+=|^# (samples|case|note)|^(not )?ok ' "$BENCH/micro.log"
+	} >> "$1"
+}
+
+# nvme OUT: the A/B runs, the table appended to OUT
+nvme() {
+	local run kernel order raw=$BENCH/nvme.raw
+
+	: > "$raw"
+	for run in $(seq "$RUNS"); do
+		order="base patched"
+		[ $((run % 2)) -eq 1 ] || order="patched base"
+		for kernel in $order; do
+			local obj=$PATCHED_OBJ
+			[ "$kernel" = patched ] || obj=$BASE_OBJ
+			log "nvme-rdma fio, $kernel kernel, run $run of $RUNS"
+			"$TOP/scripts/vm.sh" -t 1800 -k "$obj/arch/x86/boot/bzImage" -- \
+				"$TOP/tests/nvme-bench.sh" "$BENCH/kselftest/rdma" "$RUNTIME" \
+				> "$BENCH/nvme-$kernel-$run.log" 2>&1 ||
+				die "nvme-rdma run failed: $BENCH/nvme-$kernel-$run.log"
+			sed -n "s/^nvme /$kernel $run /p" "$BENCH/nvme-$kernel-$run.log" >> "$raw"
+		done
+	done
+	{
+		echo "## nvme-rdma over rxe and siw, fio ${RUNTIME} s per job, $RUNS boots of each kernel, alternating"
+		python3 - "$raw" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    kernel, run, dev, job, mibs, iops = line.split()
+    rows.setdefault((dev, job), {}).setdefault(kernel, []).append(float(mibs))
+print("# device job base_MiB/s patched_MiB/s patched/base base_spread patched_spread runs")
+for (dev, job), k in sorted(rows.items()):
+    b, p = k.get("base", []), k.get("patched", [])
+    if not b or not p:
+        print(dev, job, "missing runs"); continue
+    mb, mp = statistics.median(b), statistics.median(p)
+    print("%s %s %.1f %.1f %.3f %.1f-%.1f %.1f-%.1f %d/%d" % (dev, job, mb, mp, mp / mb,
+          min(b), max(b), min(p), max(p), len(b), len(p)))
+PY
+	} >> "$1"
+}
+
+"$TOP/scripts/build.sh" bench
+export KOBJ=$PATCHED_OBJ
+rm -rf "$BENCH/kselftest"
+make -s -C "$KSRC/tools/testing/selftests" TARGETS=rdma KDIR="$KOBJ" \
+	"${KMAKE_OPTS[@]}" INSTALL_PATH="$BENCH/kselftest" install > "$BENCH/kselftest.log" 2>&1 ||
+	die "kselftest build failed: $BENCH/kselftest.log"
+[ "$WHAT" = micro ] || build_base
+
+mkdir -p "$TOP/bench"
+out=$TOP/bench/results-$(date -u +%Y%m%d-%H%M).txt
+{
+	echo "# make bench $WHAT, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "# patched: $(git -C "$KSRC" describe --always --tags)" \
+	     "($(series_patches | wc -l) patches); base: $(git -C "$KSRC" rev-parse --short base)," \
+	     "Linux $(make -s -C "$KSRC" kernelversion)"
+	echo "# config: configs/base, rdma, bench (no debugging options)"
+	echo "# host: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)," \
+	     "$(nproc) CPUs; guest: 2 vCPUs, 2 GiB," \
+	     "$([ "${RDMA_SGE_KVM:-0}" = 1 ] && echo KVM || echo TCG)"
+} > "$out"
+[ "$WHAT" = nvme ] || micro "$out"
+[ "$WHAT" = micro ] || nvme "$out"
+cat "$out"
+log "results: $out (commit it to keep it)"

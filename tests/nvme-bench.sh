@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench, inside the VM: nvme-rdma throughput with fio. For each device
+# type of $RDMA_KSFT_TYPES (default "rxe siw"): nvmet-rdma exports a
+# memory-backed null_blk on the device's address, nvme-rdma connects to it
+# over the same device, and fio runs each job for RUNTIME seconds (after 2 s
+# of ramp) with O_DIRECT and libaio. One line per job:
+#   "nvme <type> <job> <MiB/s> <IOPS>"
+# Any failure prints "nvme <type> FAILED: <why>" and exits 1.
+#
+#   nvme-bench.sh KSFT_RDMA_DIR RUNTIME
+#
+# It uses the set-up functions of the rdma kselftests' lib.sh (installed by
+# scripts/bench.sh), which it runs the same on the base kernel.
+set -u
+ksft=$1 runtime=$2
+export RDMA_KSFT_TYPES=${RDMA_KSFT_TYPES:-rxe siw}
+# lib.sh finds the kselftest helpers next to $0
+BASH_ARGV0=$ksft/nvme-bench
+# shellcheck source=/dev/null
+. "$ksft/lib.sh"
+
+# name and fio options of each job
+JOBS=("seqread-128k --rw=read --bs=128k --iodepth=4"
+      "seqwrite-128k --rw=write --bs=128k --iodepth=4"
+      "randread-4k --rw=randread --bs=4k --iodepth=16")
+
+# fio_job DEV NAME OPTS...: run one job on DEV, print "MiB/s IOPS" of the
+# direction it measured.
+fio_job() {
+	local dev=$1 name=$2 json
+
+	shift 2
+	# shellcheck disable=SC2068 # the job's options are words
+	json=$(fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
+		   --time_based --runtime="$runtime" --ramp_time=2 --size=192M \
+		   --output-format=json $@) || return 1
+	python3 -c '
+import json, sys
+job = json.load(sys.stdin)["jobs"][0]
+d = job["write"] if job["write"]["io_bytes"] else job["read"]
+if not d["io_bytes"] or job["error"]:
+    sys.exit(1)
+print("%.1f %.0f" % (d["bw_bytes"] / 2**20, d["iops"]))' <<< "$json"
+}
+
+rc=0
+modprobe -a -q null_blk nvmet nvmet-rdma nvme-rdma
+for type in $RDMA_TYPES; do
+	if ! rdma_setup "$type" || ! nvmet_subsys_add 256 ||
+	   ! nvmet_port_add "$RDMA_ADDR0" || ! dev=$(nvme_rdma_connect "$RDMA_ADDR0"); then
+		echo "nvme $type FAILED: set-up"
+		rc=1
+	else
+		for job in "${JOBS[@]}"; do
+			# shellcheck disable=SC2086 # name and options
+			if res=$(fio_job "$dev" $job); then
+				echo "nvme $type ${job%% *} $res"
+			else
+				echo "nvme $type FAILED: fio ${job%% *}"
+				rc=1
+			fi
+		done
+	fi
+	rdma_cleanup || rc=1
+done
+exit $rc
