@@ -35,9 +35,11 @@ if [ ! -d "$KSRC" ]; then
 	git -C "$BUILD/linux" worktree add -q --detach "$KSRC" base
 fi
 mkdir -p "$KOBJ" "$LOGS"
+# A copy of the test config taken now: a make build meanwhile rewrites it.
+cp "$MAIN_CONFIG" "$BISECT/config"
 PASSED=$BISECT/passed
 touch "$PASSED"
-CONFIG_HASH=$(sha1sum < "$MAIN_CONFIG" | cut -c1-12)
+CONFIG_HASH=$(sha1sum < "$BISECT/config" | cut -c1-12)
 skipped=0
 
 # step N COMMIT: check out COMMIT, build it with the test config (the final
@@ -54,7 +56,7 @@ step() {
 		return
 	fi
 	git -C "$KSRC" checkout -q --detach "$commit"
-	cp "$MAIN_CONFIG" "$KOBJ/.config"
+	cp "$BISECT/config" "$KOBJ/.config"
 	if ! kmake -s olddefconfig bzImage modules > "$log" 2>&1; then
 		grep -E 'error|Error' "$log" | head -n 20 >&2
 		die "$(printf %04d "$n") does not build: $subject (log: $log)"
