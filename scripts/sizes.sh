@@ -31,8 +31,8 @@ if [ ! -d "$SIZES/base" ]; then
 fi
 
 # build_side SRC OBJ: compile the touched files SRC has, with -g, in OBJ.
-# A file that the config does not build, or that SRC does not have, gives
-# no object and is left out of the comparison.
+# A file the base does not have (the series adds it) is left out; every
+# other one must compile (the lint config builds every touched file).
 build_side() {
 	local src=$1 obj=$2 f targets=()
 
@@ -46,8 +46,8 @@ build_side() {
 	for f in $TOUCHED; do
 		[ -f "$src/$f" ] && targets+=("${f%.c}.o")
 	done
-	KSRC=$src KOBJ=$obj kmake -k KCFLAGS=-g "${targets[@]}" \
-		> "$obj/build.log" 2>&1 || true
+	KSRC=$src KOBJ=$obj kmake KCFLAGS=-g "${targets[@]}" > "$obj/build.log" 2>&1 ||
+		die "compiling the touched files failed in $obj: $obj/build.log"
 }
 
 # sizes OBJ: "file:name size" of every named structure in the touched
