@@ -36,10 +36,7 @@ case $WHAT in micro|nvme|all) ;; *) die "usage: $0 [micro|nvme|all]" ;; esac
 build_base() {
 	local diff
 
-	if [ ! -d "$BASE_SRC" ]; then
-		git -C "$KSRC" worktree prune
-		git -C "$KSRC" worktree add -q --detach "$BASE_SRC" base
-	fi
+	base_worktree "$BASE_SRC"
 	mkdir -p "$BASE_OBJ"
 	cp "$PATCHED_OBJ/.config" "$BASE_OBJ/.config"
 	KSRC=$BASE_SRC KOBJ=$BASE_OBJ kmake -s olddefconfig
@@ -110,9 +107,7 @@ PY
 
 "$TOP/scripts/build.sh" bench
 export KOBJ=$PATCHED_OBJ
-rm -rf "$BENCH/kselftest"
-make -s -C "$KSRC/tools/testing/selftests" TARGETS=rdma KDIR="$KOBJ" \
-	"${KMAKE_OPTS[@]}" INSTALL_PATH="$BENCH/kselftest" install > "$BENCH/kselftest.log" 2>&1 ||
+ksft_install "$KOBJ" "$BENCH/kselftest" > "$BENCH/kselftest.log" 2>&1 ||
 	die "kselftest build failed: $BENCH/kselftest.log"
 [ "$WHAT" = micro ] || build_base
 

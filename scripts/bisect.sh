@@ -30,10 +30,7 @@ MAIN_CONFIG=$KOBJ/.config
 export KSRC=$BISECT/linux KOBJ=$BISECT/obj CCACHE_BASEDIR=$BISECT
 
 # A detached worktree of build/linux (it shares the objects and commits).
-if [ ! -d "$KSRC" ]; then
-	git -C "$BUILD/linux" worktree prune
-	git -C "$BUILD/linux" worktree add -q --detach "$KSRC" base
-fi
+base_worktree "$KSRC"
 mkdir -p "$KOBJ" "$LOGS"
 # A copy of the test config taken now: a make build meanwhile rewrites it.
 cp "$MAIN_CONFIG" "$BISECT/config"

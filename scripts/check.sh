@@ -146,9 +146,7 @@ kunit() {
 # The series' kselftests, with their test modules built against the test
 # kernel, installed where tests/guest.sh finds them.
 kselftest_install() {
-	rm -rf "$BUILD/kselftest"
-	make -C "$KSRC/tools/testing/selftests" TARGETS=rdma KDIR="$KOBJ" \
-		"${KMAKE_OPTS[@]}" INSTALL_PATH="$BUILD/kselftest" install
+	ksft_install "$KOBJ" "$BUILD/kselftest"
 }
 
 # The VM tests run in two boots of the test kernel at once, each running

@@ -66,3 +66,20 @@ kmake() {
 # spdxcheck.py, kunit.py) need the python3-* packages setup.sh installs,
 # which a python3 earlier in PATH (pyenv, a venv) would not see.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
+# ksft_install KDIR DEST: build the rdma kselftests (test modules against the
+# kernel build directory KDIR) and install them into DEST, afresh.
+ksft_install() {
+	rm -rf "$2"
+	make -C "$KSRC/tools/testing/selftests" TARGETS=rdma KDIR="$1" \
+		"${KMAKE_OPTS[@]}" INSTALL_PATH="$2" install
+}
+
+# base_worktree DIR: a detached worktree of build/linux at the base commit in
+# DIR, made unless it exists (it shares build/linux's objects).
+base_worktree() {
+	[ -d "$1" ] && return 0
+	mkdir -p "$(dirname "$1")"
+	git -C "$BUILD/linux" worktree prune
+	git -C "$BUILD/linux" worktree add -q --detach "$1" base
+}

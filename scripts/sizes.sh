@@ -24,11 +24,7 @@ TOUCHED=$(git -C "$KSRC" diff --name-only --diff-filter=AM base..HEAD -- '*.c' |
 	  grep -v '^tools/' || true)
 [ -n "$TOUCHED" ] || { log "the series touches no C file"; exit 0; }
 
-if [ ! -d "$SIZES/base" ]; then
-	mkdir -p "$SIZES"
-	git -C "$KSRC" worktree prune
-	git -C "$KSRC" worktree add -q --detach "$SIZES/base" base
-fi
+base_worktree "$SIZES/base"
 
 # build_side SRC OBJ: compile the touched files SRC has, with -g, in OBJ.
 # A file the base does not have (the series adds it) is left out; every
