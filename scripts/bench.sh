@@ -4,7 +4,7 @@
 # (configs/base, rdma and bench: no KASAN, lockdep, DMA-API debugging or
 # CONFIG_RDMA_SGE_DEBUG, which would be measured instead of the code).
 #
-#   bench.sh [micro|nvme|all]   (default all)
+#   bench.sh [micro|nvme|profile|all]   (default all: micro and nvme)
 #
 # micro: the micro-benchmark of the rdma_map_sge helpers (sge_bench, full
 #   mode, through the sge_bench.sh kselftest) in one boot of the patched
@@ -18,6 +18,13 @@
 #   changing which goes first, BENCH_RUNTIME seconds per job (default 20).
 #   Per row: the median MiB/s of each kernel, the ratio patched/base, and
 #   each kernel's spread (min-max).
+# profile: one boot of each kernel running the nvme jobs under perf
+#   (cpu-clock samples in the guest). Per row: MiB/s of each kernel, the
+#   share of the samples in the series' own functions (SERIES_FUNCS below)
+#   on the patched kernel, and the symbols whose share differs most between
+#   the two kernels.
+# BENCH_TYPES (default "rxe siw") and BENCH_JOBS (default all: seqread-128k
+# seqwrite-128k randread-4k) select the rows of nvme and profile.
 #
 # The table goes to bench/results-DATE.txt in the project (with the date,
 # the kernels, the host and the accelerator): commit it to keep it.
@@ -30,7 +37,11 @@ RUNS=${BENCH_RUNS:-3}
 RUNTIME=${BENCH_RUNTIME:-20}
 PATCHED_OBJ=$BENCH/obj			# build.sh bench
 BASE_SRC=$BENCH/linux-base BASE_OBJ=$BENCH/obj-base
-case $WHAT in micro|nvme|all) ;; *) die "usage: $0 [micro|nvme|all]" ;; esac
+TYPES=${BENCH_TYPES:-rxe siw} JOBS=${BENCH_JOBS:-}
+case $WHAT in micro|nvme|profile|all) ;; *) die "usage: $0 [micro|nvme|profile|all]" ;; esac
+# The series' functions on the software devices' data path (pfn_to_online_page
+# is the kernel's, called by rdma_phys_to_page)
+SERIES_FUNCS='^(rdma_(map_sge|unmap_sge|unmap_sgl|fill_ib_sge|sgl_|sge_|phys_to_page)|pfn_to_online_page$|get_dev_pagemap$|rxe_addr_to_page)'
 
 # build_base: the base kernel with the patched benchmark kernel's config
 build_base() {
@@ -66,6 +77,19 @@ micro() {
 	} >> "$1"
 }
 
+# nvme_boot KERNEL RUN [ENV...]: tests/nvme-bench.sh in one boot of the base
+# or patched kernel, its output in $BENCH/nvme-KERNEL-RUN.log
+nvme_boot() {
+	local kernel=$1 run=$2 obj=$PATCHED_OBJ log=$BENCH/nvme-$1-$2.log
+
+	shift 2
+	[ "$kernel" = patched ] || obj=$BASE_OBJ
+	"$TOP/scripts/vm.sh" -t 1800 -k "$obj/arch/x86/boot/bzImage" -- \
+		env RDMA_KSFT_TYPES="$TYPES" NVME_BENCH_JOBS="$JOBS" "$@" \
+		"$TOP/tests/nvme-bench.sh" "$BENCH/kselftest/rdma" "$RUNTIME" \
+		> "$log" 2>&1 || die "nvme-rdma run failed: $log"
+}
+
 # nvme OUT: the A/B runs, the table appended to OUT
 nvme() {
 	local run kernel order raw=$BENCH/nvme.raw
@@ -75,18 +99,13 @@ nvme() {
 		order="base patched"
 		[ $((run % 2)) -eq 1 ] || order="patched base"
 		for kernel in $order; do
-			local obj=$PATCHED_OBJ
-			[ "$kernel" = patched ] || obj=$BASE_OBJ
 			log "nvme-rdma fio, $kernel kernel, run $run of $RUNS"
-			"$TOP/scripts/vm.sh" -t 1800 -k "$obj/arch/x86/boot/bzImage" -- \
-				"$TOP/tests/nvme-bench.sh" "$BENCH/kselftest/rdma" "$RUNTIME" \
-				> "$BENCH/nvme-$kernel-$run.log" 2>&1 ||
-				die "nvme-rdma run failed: $BENCH/nvme-$kernel-$run.log"
+			nvme_boot "$kernel" "$run"
 			sed -n "s/^nvme /$kernel $run /p" "$BENCH/nvme-$kernel-$run.log" >> "$raw"
 		done
 	done
 	{
-		echo "## nvme-rdma over rxe and siw, fio ${RUNTIME} s per job, $RUNS boots of each kernel, alternating"
+		echo "## nvme-rdma over $TYPES, fio ${RUNTIME} s per job, $RUNS boots of each kernel, alternating"
 		python3 - "$raw" <<'PY'
 import statistics, sys
 rows = {}
@@ -105,6 +124,42 @@ PY
 	} >> "$1"
 }
 
+# profile OUT: one boot of each kernel with perf, the table appended to OUT
+profile() {
+	local kernel
+
+	for kernel in base patched; do
+		log "nvme-rdma fio under perf, $kernel kernel"
+		nvme_boot "$kernel" prof NVME_BENCH_PROFILE=1
+	done
+	{
+		echo "## nvme-rdma over $TYPES under perf (cpu-clock), fio ${RUNTIME} s per job, one boot of each kernel"
+		echo "# series: share of the samples in functions matching $SERIES_FUNCS"
+		python3 - "$BENCH/nvme-base-prof.log" "$BENCH/nvme-patched-prof.log" "$SERIES_FUNCS" <<'PY'
+import re, sys
+mibs, prof = {}, {}
+for kernel, path in (("base", sys.argv[1]), ("patched", sys.argv[2])):
+    for line in open(path):
+        f = line.split()
+        if len(f) == 5 and f[0] == "nvme":
+            mibs[(f[1], f[2], kernel)] = float(f[3])
+        elif len(f) == 5 and f[0] == "prof":
+            prof.setdefault((f[1], f[2], kernel), {})[f[4]] = float(f[3])
+series = re.compile(sys.argv[3])
+for dev, job in sorted({k[:2] for k in mibs}):
+    b, p = (prof.get((dev, job, k), {}) for k in ("base", "patched"))
+    share = sum(v for s, v in p.items() if series.match(s))
+    print("%s %s: base %.1f MiB/s, patched %.1f MiB/s (%.3f); series %.2f %% of the samples"
+          % (dev, job, mibs.get((dev, job, "base"), 0), mibs.get((dev, job, "patched"), 0),
+             mibs.get((dev, job, "patched"), 0) / mibs.get((dev, job, "base"), 1), share))
+    delta = sorted(set(b) | set(p), key=lambda s: -abs(p.get(s, 0) - b.get(s, 0)))
+    for s in delta[:12]:
+        print("#   %-36s base %5.2f %%  patched %5.2f %%  %+5.2f" % (s, b.get(s, 0), p.get(s, 0),
+                                                               p.get(s, 0) - b.get(s, 0)))
+PY
+	} >> "$1"
+}
+
 "$TOP/scripts/build.sh" bench
 export KOBJ=$PATCHED_OBJ
 ksft_install "$KOBJ" "$BENCH/kselftest" > "$BENCH/kselftest.log" 2>&1 ||
@@ -115,7 +170,7 @@ mkdir -p "$TOP/bench"
 out=$TOP/bench/results-$(date -u +%Y%m%d-%H%M).txt
 {
 	echo "# make bench $WHAT, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "# patched: $(git -C "$KSRC" describe --always --tags)" \
+	echo "# patched: $(git -C "$KSRC" describe --always --tags --dirty)" \
 	     "($(series_patches | wc -l) patches); base: $(git -C "$KSRC" rev-parse --short base)," \
 	     "Linux $(make -s -C "$KSRC" kernelversion)"
 	echo "# config: configs/base, rdma, bench (no debugging options)"
@@ -123,7 +178,8 @@ out=$TOP/bench/results-$(date -u +%Y%m%d-%H%M).txt
 	     "$(nproc) CPUs; guest: 2 vCPUs, 2 GiB," \
 	     "$([ "${RDMA_SGE_KVM:-0}" = 1 ] && echo KVM || echo TCG)"
 } > "$out"
-[ "$WHAT" = nvme ] || micro "$out"
-[ "$WHAT" = micro ] || nvme "$out"
+case $WHAT in micro|all) micro "$out" ;; esac
+case $WHAT in nvme|all) nvme "$out" ;; esac
+[ "$WHAT" != profile ] || profile "$out"
 cat "$out"
 log "results: $out (commit it to keep it)"

@@ -10,11 +10,17 @@
 #
 #   nvme-bench.sh KSFT_RDMA_DIR RUNTIME
 #
+# NVME_BENCH_JOBS: the names of the jobs to run (default all three).
+# NVME_BENCH_PROFILE=1: run each job under perf (cpu-clock samples of every
+#   CPU) and print, after its line, the symbols with at least 0.05 % of the
+#   samples: "prof <type> <job> <percent> <symbol>".
+#
 # It uses the set-up functions of the rdma kselftests' lib.sh (installed by
 # scripts/bench.sh), which it runs the same on the base kernel.
 set -u
 ksft=$1 runtime=$2
 export RDMA_KSFT_TYPES=${RDMA_KSFT_TYPES:-rxe siw}
+profile=${NVME_BENCH_PROFILE:-0}
 # lib.sh finds the kselftest helpers next to $0
 BASH_ARGV0=$ksft/nvme-bench
 # shellcheck source=/dev/null
@@ -26,15 +32,17 @@ JOBS=("seqread-128k --rw=read --bs=128k --iodepth=4"
       "randread-4k --rw=randread --bs=4k --iodepth=16")
 
 # fio_job DEV NAME OPTS...: run one job on DEV, print "MiB/s IOPS" of the
-# direction it measured.
+# direction it measured (under perf into /tmp/perf.data if profiling).
 fio_job() {
-	local dev=$1 name=$2 json
+	local dev=$1 name=$2 json perf=()
 
 	shift 2
+	[ "$profile" = 1 ] &&
+		perf=(perf record -q -a -e cpu-clock -F 1000 -o /tmp/perf.data --)
 	# shellcheck disable=SC2068 # the job's options are words
-	json=$(fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
-		   --time_based --runtime="$runtime" --ramp_time=2 --size=192M \
-		   --output-format=json $@) || return 1
+	json=$("${perf[@]}" fio --name="$name" --filename="$dev" --direct=1 \
+		   --ioengine=libaio --time_based --runtime="$runtime" --ramp_time=2 \
+		   --size=192M --output-format=json $@) || return 1
 	python3 -c '
 import json, sys
 job = json.load(sys.stdin)["jobs"][0]
@@ -53,11 +61,19 @@ for type in $RDMA_TYPES; do
 		rc=1
 	else
 		for job in "${JOBS[@]}"; do
+			name=${job%% *}
+			[ -z "${NVME_BENCH_JOBS:-}" ] ||
+				[[ " $NVME_BENCH_JOBS " == *" $name "* ]] || continue
 			# shellcheck disable=SC2086 # name and options
 			if res=$(fio_job "$dev" $job); then
-				echo "nvme $type ${job%% *} $res"
+				echo "nvme $type $name $res"
+				[ "$profile" = 1 ] &&
+					perf report -i /tmp/perf.data --stdio --no-children \
+						--sort sym --percent-limit 0.05 2>/dev/null |
+					awk -v p="prof $type $name" \
+						'$1 ~ /%$/ { sub("%", "", $1); print p, $1, $3 }'
 			else
-				echo "nvme $type FAILED: fio ${job%% *}"
+				echo "nvme $type FAILED: fio $name"
 				rc=1
 			fi
 		done
