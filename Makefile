@@ -19,7 +19,9 @@
 #                       beyond what configs/sizes-allowed.txt allows
 #   make bench          the benchmarks on kernels without debugging options:
 #                       the helpers' micro-benchmark, nvme-rdma fio base vs
-#                       patched (scripts/bench.sh; not part of make check)
+#                       patched (scripts/bench.sh; not part of make check);
+#                       BENCH=micro|nvme|profile for one part (profile:
+#                       nvme-rdma under perf, the profiles compared)
 #   make build          configure and build the test kernel (incremental)
 #   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
 #   make clean          drop build outputs, keep the work tree
@@ -75,7 +77,7 @@ sizes-check: tree
 
 bench: tree
 	@$(S)/setup.sh all
-	@$(S)/bench.sh
+	@$(S)/bench.sh $(BENCH)
 
 build: tree
 	@$(S)/setup.sh build
