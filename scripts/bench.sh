@@ -17,7 +17,10 @@
 #   difference fails), BENCH_RUNS boots of each (default 3), alternating and
 #   changing which goes first, BENCH_RUNTIME seconds per job (default 20).
 #   Per row: the median MiB/s of each kernel, the ratio patched/base, and
-#   each kernel's spread (min-max).
+#   each kernel's spread (min-max). The "null" rows (BENCH_CONTROL=0 to
+#   leave them out) are a control: the same jobs on null_blk without RDMA,
+#   where the series' code does not run, so their ratio shows how much the
+#   two kernels differ anyway (code layout and noise under TCG).
 # profile: one boot of each kernel running the nvme jobs under perf
 #   (cpu-clock samples in the guest). Per row: MiB/s of each kernel, the
 #   share of the samples in the series' own functions (SERIES_FUNCS below)
@@ -37,7 +40,7 @@ RUNS=${BENCH_RUNS:-3}
 RUNTIME=${BENCH_RUNTIME:-20}
 PATCHED_OBJ=$BENCH/obj			# build.sh bench
 BASE_SRC=$BENCH/linux-base BASE_OBJ=$BENCH/obj-base
-TYPES=${BENCH_TYPES:-rxe siw} JOBS=${BENCH_JOBS:-}
+TYPES=${BENCH_TYPES:-rxe siw} JOBS=${BENCH_JOBS:-} CONTROL=${BENCH_CONTROL:-1}
 case $WHAT in micro|nvme|profile|all) ;; *) die "usage: $0 [micro|nvme|profile|all]" ;; esac
 # The series' functions on the software devices' data path (pfn_to_online_page
 # is the kernel's, called by rdma_phys_to_page)
@@ -100,7 +103,7 @@ nvme() {
 		[ $((run % 2)) -eq 1 ] || order="patched base"
 		for kernel in $order; do
 			log "nvme-rdma fio, $kernel kernel, run $run of $RUNS"
-			nvme_boot "$kernel" "$run"
+			nvme_boot "$kernel" "$run" NVME_BENCH_CONTROL="$CONTROL"
 			sed -n "s/^nvme /$kernel $run /p" "$BENCH/nvme-$kernel-$run.log" >> "$raw"
 		done
 	done

@@ -11,6 +11,10 @@
 #   nvme-bench.sh KSFT_RDMA_DIR RUNTIME
 #
 # NVME_BENCH_JOBS: the names of the jobs to run (default all three).
+# NVME_BENCH_CONTROL=1: first run the jobs on a memory-backed null_blk
+#   directly, without RDMA ("nvme null <job> ..."): a control whose ratio
+#   between two kernels shows how much they differ where the series' code
+#   does not run (block layer, null_blk, fio under TCG).
 # NVME_BENCH_PROFILE=1: run each job under perf (cpu-clock samples of every
 #   CPU) and print, after its line, the symbols with at least 0.05 % of the
 #   samples: "prof <type> <job> <percent> <symbol>".
@@ -52,31 +56,48 @@ if not d["io_bytes"] or job["error"]:
 print("%.1f %.0f" % (d["bw_bytes"] / 2**20, d["iops"]))' <<< "$json"
 }
 
+# run_jobs TYPE DEV: the selected jobs on DEV, one line each (and the
+# profile lines); sets rc=1 on a failure
+run_jobs() {
+	local type=$1 dev=$2 job name res
+
+	for job in "${JOBS[@]}"; do
+		name=${job%% *}
+		[ -z "${NVME_BENCH_JOBS:-}" ] ||
+			[[ " $NVME_BENCH_JOBS " == *" $name "* ]] || continue
+		# shellcheck disable=SC2086 # name and options
+		if res=$(fio_job "$dev" $job); then
+			echo "nvme $type $name $res"
+			[ "$profile" = 1 ] &&
+				perf report -i /tmp/perf.data --stdio --no-children \
+					--sort sym --percent-limit 0.05 2>/dev/null |
+				awk -v p="prof $type $name" \
+					'$1 ~ /%$/ { sub("%", "", $1); print p, $1, $3 }'
+		else
+			echo "nvme $type FAILED: fio $name"
+			rc=1
+		fi
+	done
+}
+
 rc=0
 modprobe -a -q null_blk nvmet nvmet-rdma nvme-rdma
+if [ "${NVME_BENCH_CONTROL:-0}" = 1 ]; then
+	if rdma_nullb_add /sys/kernel/config/nullb/nvme_bench 256; then
+		run_jobs null /dev/nvme_bench
+		rdma_nullb_del /sys/kernel/config/nullb/nvme_bench || rc=1
+	else
+		echo "nvme null FAILED: set-up"
+		rc=1
+	fi
+fi
 for type in $RDMA_TYPES; do
 	if ! rdma_setup "$type" || ! nvmet_subsys_add 256 ||
 	   ! nvmet_port_add "$RDMA_ADDR0" || ! dev=$(nvme_rdma_connect "$RDMA_ADDR0"); then
 		echo "nvme $type FAILED: set-up"
 		rc=1
 	else
-		for job in "${JOBS[@]}"; do
-			name=${job%% *}
-			[ -z "${NVME_BENCH_JOBS:-}" ] ||
-				[[ " $NVME_BENCH_JOBS " == *" $name "* ]] || continue
-			# shellcheck disable=SC2086 # name and options
-			if res=$(fio_job "$dev" $job); then
-				echo "nvme $type $name $res"
-				[ "$profile" = 1 ] &&
-					perf report -i /tmp/perf.data --stdio --no-children \
-						--sort sym --percent-limit 0.05 2>/dev/null |
-					awk -v p="prof $type $name" \
-						'$1 ~ /%$/ { sub("%", "", $1); print p, $1, $3 }'
-			else
-				echo "nvme $type FAILED: fio $name"
-				rc=1
-			fi
-		done
+		run_jobs "$type" "$dev"
 	fi
 	rdma_cleanup || rc=1
 done
