@@ -151,6 +151,9 @@ for kernel, path in (("base", sys.argv[1]), ("patched", sys.argv[2])):
 series = re.compile(sys.argv[3])
 for dev, job in sorted({k[:2] for k in mibs}):
     b, p = (prof.get((dev, job, k), {}) for k in ("base", "patched"))
+    if not b or not p:
+        print("%s %s: FAILED: no profile of the %s kernel" % (dev, job, "patched" if b else "base"))
+        continue
     share = sum(v for s, v in p.items() if series.match(s))
     print("%s %s: base %.1f MiB/s, patched %.1f MiB/s (%.3f); series %.2f %% of the samples"
           % (dev, job, mibs.get((dev, job, "base"), 0), mibs.get((dev, job, "patched"), 0),
