@@ -149,10 +149,12 @@ for kernel, path in (("base", sys.argv[1]), ("patched", sys.argv[2])):
         elif len(f) == 5 and f[0] == "prof":
             prof.setdefault((f[1], f[2], kernel), {})[f[4]] = float(f[3])
 series = re.compile(sys.argv[3])
+failed = False
 for dev, job in sorted({k[:2] for k in mibs}):
     b, p = (prof.get((dev, job, k), {}) for k in ("base", "patched"))
     if not b or not p:
         print("%s %s: FAILED: no profile of the %s kernel" % (dev, job, "patched" if b else "base"))
+        failed = True
         continue
     share = sum(v for s, v in p.items() if series.match(s))
     print("%s %s: base %.1f MiB/s, patched %.1f MiB/s (%.3f); series %.2f %% of the samples"
@@ -162,8 +164,9 @@ for dev, job in sorted({k[:2] for k in mibs}):
     for s in delta[:12]:
         print("#   %-36s base %5.2f %%  patched %5.2f %%  %+5.2f" % (s, b.get(s, 0), p.get(s, 0),
                                                                p.get(s, 0) - b.get(s, 0)))
+sys.exit(failed)
 PY
-	} >> "$1"
+	} >> "$1" || die "profile: a row has no perf samples (perf in the guest?): $1"
 }
 
 "$TOP/scripts/build.sh" bench
