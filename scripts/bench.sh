@@ -17,10 +17,11 @@
 #   difference fails), BENCH_RUNS boots of each (default 3), alternating and
 #   changing which goes first, BENCH_RUNTIME seconds per job (default 20).
 #   Per row: the median MiB/s of each kernel, the ratio patched/base, and
-#   each kernel's spread (min-max). The "null" rows (BENCH_CONTROL=0 to
-#   leave them out) are a control: the same jobs on null_blk without RDMA,
-#   where the series' code does not run, so their ratio shows how much the
-#   two kernels differ anyway (code layout and noise under TCG).
+#   each kernel's spread (min-max); a row without BENCH_RUNS results of each
+#   kernel fails. The "null" rows (BENCH_CONTROL=0 to leave them out) are a
+#   control: the same jobs on null_blk without RDMA, where the series' code
+#   does not run, so their ratio shows how much the two kernels differ
+#   anyway (code layout and noise under TCG).
 # profile: one boot of each kernel running the nvme jobs under perf
 #   (cpu-clock samples in the guest). Per row: MiB/s of each kernel, the
 #   share of the samples in the series' own functions (SERIES_FUNCS below)
@@ -109,8 +110,10 @@ nvme() {
 	done
 	{
 		echo "## nvme-rdma over $TYPES, fio ${RUNTIME} s per job, $RUNS boots of each kernel, alternating"
-		python3 - "$raw" <<'PY'
+		python3 - "$raw" "$RUNS" <<'PY'
 import statistics, sys
+runs = int(sys.argv[2])
+failed = False
 rows = {}
 for line in open(sys.argv[1]):
     kernel, run, dev, job, mibs, iops = line.split()
@@ -118,13 +121,16 @@ for line in open(sys.argv[1]):
 print("# device job base_MiB/s patched_MiB/s patched/base base_spread patched_spread runs")
 for (dev, job), k in sorted(rows.items()):
     b, p = k.get("base", []), k.get("patched", [])
-    if not b or not p:
-        print(dev, job, "missing runs"); continue
+    if len(b) != runs or len(p) != runs:
+        print("%s %s FAILED: %d/%d runs, %d expected" % (dev, job, len(b), len(p), runs))
+        failed = True
+        continue
     mb, mp = statistics.median(b), statistics.median(p)
     print("%s %s %.1f %.1f %.3f %.1f-%.1f %.1f-%.1f %d/%d" % (dev, job, mb, mp, mp / mb,
           min(b), max(b), min(p), max(p), len(b), len(p)))
+sys.exit(failed)
 PY
-	} >> "$1"
+	} >> "$1" || die "nvme: a row lacks runs of a kernel: $1"
 }
 
 # profile OUT: one boot of each kernel with perf, the table appended to OUT
