@@ -45,7 +45,7 @@ TYPES=${BENCH_TYPES:-rxe siw} JOBS=${BENCH_JOBS:-} CONTROL=${BENCH_CONTROL:-1}
 case $WHAT in micro|nvme|profile|all) ;; *) die "usage: $0 [micro|nvme|profile|all]" ;; esac
 # The series' functions on the software devices' data path (pfn_to_online_page
 # is the kernel's, called by rdma_phys_to_page)
-SERIES_FUNCS='^(rdma_(map_sge|unmap_sge|unmap_sgl|fill_ib_sge|sgl_|sge_|phys_to_page)|pfn_to_online_page$|get_dev_pagemap$|rxe_addr_to_page)'
+SERIES_FUNCS='^(_*rdma_(map_sge|unmap_sge|unmap_sgl|fill_ib_sge|sgl_|sge_|phys_to_page)|pfn_to_online_page$|get_dev_pagemap$|rxe_addr_to_page)'
 
 # build_base: the base kernel with the patched benchmark kernel's config
 build_base() {
