@@ -7,9 +7,10 @@
 #   bench.sh [micro|nvme|profile|all]   (default all: micro and nvme)
 #
 # micro: the micro-benchmark of the rdma_map_sge helpers (sge_bench, full
-#   mode, through the sge_bench.sh kselftest) in one boot of the patched
-#   kernel, on rxe, siw and rxe_dma (swiotlb=force, as in every test boot:
-#   rxe_dma maps through swiotlb).
+#   mode, through the sge_bench.sh kselftest) in two boots of the patched
+#   kernel: on rxe, siw and rxe_dma with swiotlb=force, as in every test
+#   boot (rxe_dma maps through swiotlb), then on rxe_dma without it
+#   (dma-direct maps in place, as for a hardware HCA without an IOMMU).
 # nvme: nvme-rdma throughput (tests/nvme-bench.sh: fio sequential 128 KiB
 #   read and write, random 4 KiB read at queue depth 16) over rxe and siw on
 #   the base kernel and on the patched kernel, built from the same config
@@ -67,18 +68,32 @@ build_base() {
 		die "base kernel build failed: $BASE_OBJ/build.log"
 }
 
-# micro OUT: sge_bench on the patched kernel, its table appended to OUT
-micro() {
-	log "sge_bench in the VM"
+# micro_boot LOG TITLE OUT [VM_OPTION...] -- [ENV...]: sge_bench.sh in one
+# boot of the patched kernel, its table appended to OUT under TITLE
+micro_boot() {
+	local log=$BENCH/$1 title=$2 out=$3 vmopts=()
+
+	shift 3
+	while [ "$1" != -- ]; do vmopts+=("$1"); shift; done
+	shift
+	log "sge_bench in the VM: $title"
 	# no DMA-API debugging in this kernel: rxe_dma's checks off
-	"$TOP/scripts/vm.sh" -t 1800 -k "$PATCHED_OBJ/arch/x86/boot/bzImage" -- \
-		env SGE_BENCH_ARGS= RDMA_KSFT_DMA_CHECKS=0 \
-		"$BENCH/kselftest/rdma/sge_bench.sh" > "$BENCH/micro.log" 2>&1 ||
-		die "the micro-benchmark failed: $BENCH/micro.log"
+	"$TOP/scripts/vm.sh" -t 1800 "${vmopts[@]}" \
+		-k "$PATCHED_OBJ/arch/x86/boot/bzImage" -- \
+		env SGE_BENCH_ARGS= RDMA_KSFT_DMA_CHECKS=0 "$@" \
+		"$BENCH/kselftest/rdma/sge_bench.sh" > "$log" 2>&1 ||
+		die "the micro-benchmark failed: $log"
 	{
-		echo "## micro-benchmark (sge_bench), patched kernel"
-		grep -E '^# [a-z]+ [a-z]+=|^# (samples|case|note)|^(not )?ok ' "$BENCH/micro.log"
-	} >> "$1"
+		echo "## micro-benchmark (sge_bench), patched kernel, $title"
+		grep -E '^# [a-z]+ [a-z]+=|^# (samples|case|note)|^(not )?ok ' "$log"
+	} >> "$out"
+}
+
+# micro OUT: sge_bench with swiotlb=force, then on rxe_dma without it
+micro() {
+	micro_boot micro.log "swiotlb=force" "$1" --
+	micro_boot micro-direct.log "rxe_dma without swiotlb=force (dma-direct)" \
+		"$1" -n -- RDMA_KSFT_TYPES=rxe_dma
 }
 
 # nvme_boot KERNEL RUN [ENV...]: tests/nvme-bench.sh in one boot of the base

@@ -4,7 +4,10 @@
 # root is the guest root (9p, read-only), tmpfs for writable directories,
 # the command runs in the current directory, its exit status comes back.
 #
-#   vm.sh [-t SECONDS] [-m MEM] [-k BZIMAGE] [-a KERNEL_ARGS] -- CMD [ARGS...]
+#   vm.sh [-t SECONDS] [-m MEM] [-k BZIMAGE] [-a KERNEL_ARGS] [-n] -- CMD [ARGS...]
+#
+# -n leaves out swiotlb=force (below): dma-direct then maps in place, as for a
+# hardware HCA without an IOMMU, and nothing bounces.
 #
 # The run fails (exit 1) when the guest console or dmesg shows a kernel splat
 # (KASAN, lockdep, WARN, BUG, Oops, hung task, RCU stall, kmemleak), and
@@ -13,13 +16,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 timeout=600 mem=2G kernel=$KOBJ/arch/x86/boot/bzImage extra_args=
-while getopts "t:m:k:a:" opt; do
+swiotlb=swiotlb=65536,force
+while getopts "t:m:k:a:n" opt; do
 	case $opt in
 	t) timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	k) kernel=$OPTARG ;;
 	a) extra_args=$OPTARG ;;
-	*) die "usage: $0 [-t s] [-m mem] [-k bzImage] [-a args] -- cmd..." ;;
+	n) swiotlb= ;;
+	*) die "usage: $0 [-t s] [-m mem] [-k bzImage] [-a args] [-n] -- cmd..." ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -64,7 +69,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -machine pc -smp 2 -m "$mem"
       -drive file="$run/nvme.img",if=none,id=nvme0,format=raw
       -device nvme,serial=rdma-sge,drive=nvme0,cmb_size_mb=16
       -append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0
-	       memmap=128M!1G swiotlb=65536,force
+	       memmap=128M!1G $swiotlb
 	       root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose
 	       ro init=$TOP/scripts/guest-init.sh $extra_args")
 
