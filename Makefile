@@ -21,7 +21,9 @@
 #                       the helpers' micro-benchmark, nvme-rdma fio base vs
 #                       patched (scripts/bench.sh; not part of make check);
 #                       BENCH=micro|nvme|profile for one part (profile:
-#                       nvme-rdma under perf, the profiles compared)
+#                       nvme-rdma under perf, the profiles compared);
+#                       BENCH_BASE=REV compares against the series up to
+#                       REV (a commit of build/linux) instead of the base
 #   make build          configure and build the test kernel (incremental)
 #   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
 #   make clean          drop build outputs, keep the work tree

@@ -30,6 +30,12 @@
 #   the two kernels.
 # BENCH_TYPES (default "rxe siw") and BENCH_JOBS (default all: seqread-128k
 # seqwrite-128k randread-4k) select the rows of nvme and profile.
+# BENCH_BASE=REV (a commit of build/linux, e.g. main~4) compares the patched
+# kernel with the series up to REV instead of the base, to tell which patches
+# move a row in one run; REV is built in build/bench/ref/ (linux: a worktree,
+# bench/obj: its O= directory, the layout of build/linux and build/bench/obj
+# under CCACHE_BASEDIR=build/bench/ref, so ccache serves what a bench build
+# of that state compiled before). The "base" columns are then REV's.
 #
 # The table goes to bench/results-DATE.txt in the project (with the date,
 # the kernels, the host and the accelerator): commit it to keep it.
@@ -41,21 +47,31 @@ BENCH=$BUILD/bench
 RUNS=${BENCH_RUNS:-3}
 RUNTIME=${BENCH_RUNTIME:-20}
 PATCHED_OBJ=$BENCH/obj			# build.sh bench
-BASE_SRC=$BENCH/linux-base BASE_OBJ=$BENCH/obj-base
+BASE_REV=${BENCH_BASE:-base}
+if [ "$BASE_REV" = base ]; then
+	BASE_SRC=$BENCH/linux-base BASE_OBJ=$BENCH/obj-base
+else
+	BASE_SRC=$BENCH/ref/linux BASE_OBJ=$BENCH/ref/bench/obj
+fi
 TYPES=${BENCH_TYPES:-rxe siw} JOBS=${BENCH_JOBS:-} CONTROL=${BENCH_CONTROL:-1}
 case $WHAT in micro|nvme|profile|all) ;; *) die "usage: $0 [micro|nvme|profile|all]" ;; esac
 # The series' functions on the software devices' data path (pfn_to_online_page
 # is the kernel's, called by rdma_phys_to_page)
 SERIES_FUNCS='^(_*rdma_(map_sge|unmap_sge|unmap_sgl|fill_ib_sge|sgl_|sge_|phys_to_page)|pfn_to_online_page$|get_dev_pagemap$|rxe_addr_to_page)'
 
-# build_base: the base kernel with the patched benchmark kernel's config
+# build_base: the base kernel (or BENCH_BASE's commit) with the patched
+# benchmark kernel's config
 build_base() {
-	local diff
+	local diff rev basedir=$CCACHE_BASEDIR
 
+	rev=$(git -C "$KSRC" rev-parse --verify -q "$BASE_REV^{commit}") ||
+		die "BENCH_BASE: no commit $BASE_REV in $KSRC"
 	base_worktree "$BASE_SRC"
+	git -C "$BASE_SRC" checkout -q --detach "$rev"
+	[ "$BASE_REV" = base ] || basedir=$BENCH/ref
 	mkdir -p "$BASE_OBJ"
 	cp "$PATCHED_OBJ/.config" "$BASE_OBJ/.config"
-	KSRC=$BASE_SRC KOBJ=$BASE_OBJ kmake -s olddefconfig
+	CCACHE_BASEDIR=$basedir KSRC=$BASE_SRC KOBJ=$BASE_OBJ kmake -s olddefconfig
 	# Only symbols the base does not have may differ: the ones the series adds
 	diff=$(diff <(grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$BASE_OBJ/.config" | sort) \
 		    <(grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$PATCHED_OBJ/.config" | sort) |
@@ -63,8 +79,8 @@ build_base() {
 			grep -qE "^(# )?${sym}[= ]" "$BASE_OBJ/.config" && echo "$sym"
 		done) || true
 	[ -z "$diff" ] || die "the base config differs from the patched one in:"$'\n'"$diff"
-	log "building the base kernel in $BASE_OBJ"
-	KSRC=$BASE_SRC KOBJ=$BASE_OBJ kmake -s bzImage > "$BASE_OBJ/build.log" 2>&1 ||
+	log "building the base kernel ($BASE_REV) in $BASE_OBJ"
+	CCACHE_BASEDIR=$basedir KSRC=$BASE_SRC KOBJ=$BASE_OBJ kmake -s bzImage > "$BASE_OBJ/build.log" 2>&1 ||
 		die "base kernel build failed: $BASE_OBJ/build.log"
 }
 
@@ -203,6 +219,10 @@ out=$TOP/bench/results-$(date -u +%Y%m%d-%H%M).txt
 	echo "# patched: $(git -C "$KSRC" describe --always --tags --dirty)" \
 	     "($(series_patches | wc -l) patches); base: $(git -C "$KSRC" rev-parse --short base)," \
 	     "Linux $(make -s -C "$KSRC" kernelversion)"
+	[ "$BASE_REV" = base ] || [ "$WHAT" = micro ] ||
+		echo "# BENCH_BASE=$BASE_REV: the \"base\" columns are the series up to" \
+		     "$(git -C "$KSRC" log -1 --format='%h ("%s"),' "$BASE_REV")" \
+		     "$(git -C "$KSRC" rev-list --count "base..$BASE_REV") patches"
 	echo "# config: configs/base, rdma, bench (no debugging options)"
 	echo "# host: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)," \
 	     "$(nproc) CPUs; guest: 2 vCPUs, 2 GiB," \
