@@ -4,10 +4,16 @@
 # root is the guest root (9p, read-only), tmpfs for writable directories,
 # the command runs in the current directory, its exit status comes back.
 #
-#   vm.sh [-t SECONDS] [-m MEM] [-k BZIMAGE] [-a KERNEL_ARGS] [-n] -- CMD [ARGS...]
+#   vm.sh [-t SECONDS] [-m MEM] [-k BZIMAGE] [-a KERNEL_ARGS] [-n] [-c] -- CMD [ARGS...]
 #
 # -n leaves out swiotlb=force (below): dma-direct then maps in place, as for a
 # hardware HCA without an IOMMU, and nothing bounces.
+# -c counts instructions (TCG only: -icount shift=0,sleep=off): the guest's
+# clock advances by 1 ns per guest instruction executed, on either vCPU, and
+# jumps over idle time, instead of following the host's. Benchmarks then
+# measure instructions, reproducibly from boot to boot, where host time
+# under TCG moves by tens of percent; not time on a CPU (a cache miss or a
+# slow instruction counts as one).
 #
 # The run fails (exit 1) when the guest console or dmesg shows a kernel splat
 # (KASAN, lockdep, WARN, BUG, Oops, hung task, RCU stall, kmemleak), and
@@ -16,15 +22,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 timeout=600 mem=2G kernel=$KOBJ/arch/x86/boot/bzImage extra_args=
-swiotlb=swiotlb=65536,force
-while getopts "t:m:k:a:n" opt; do
+swiotlb=swiotlb=65536,force icount=()
+while getopts "t:m:k:a:nc" opt; do
 	case $opt in
 	t) timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	k) kernel=$OPTARG ;;
 	a) extra_args=$OPTARG ;;
 	n) swiotlb= ;;
-	*) die "usage: $0 [-t s] [-m mem] [-k bzImage] [-a args] [-n] -- cmd..." ;;
+	c) icount=(-icount shift=0,sleep=off) ;;
+	*) die "usage: $0 [-t s] [-m mem] [-k bzImage] [-a args] [-n] [-c] -- cmd..." ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -55,8 +62,11 @@ printf '%s\n' "$TOP" "$BUILD" "$PWD" > "$run/keep"
 # publishes as PCI P2PDMA memory (p2pmem) for the P2P test, backed by a
 # sparse 64 MiB image in the run directory.
 truncate -s 64M "$run/nvme.img"
-accel=(-accel tcg -cpu max)
-[ "${RDMA_SGE_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
+accel=(-accel tcg -cpu max "${icount[@]}")
+if [ "${RDMA_SGE_KVM:-0}" = 1 ]; then
+	[ ${#icount[@]} -eq 0 ] || die "-c needs TCG (RDMA_SGE_KVM=1 asks for KVM)"
+	accel=(-accel kvm -cpu host)
+fi
 
 qemu=(qemu-system-x86_64 "${accel[@]}" -machine pc -smp 2 -m "$mem"
       -nographic -no-reboot -nodefaults -serial stdio
@@ -101,5 +111,5 @@ for f in "${sources[@]}"; do
 	break
 done
 
-echo "VM: exit $rc after ${secs}s (TCG=$([ "${RDMA_SGE_KVM:-0}" = 1 ] && echo no || echo yes)); logs in $run" >&2
+echo "VM: exit $rc after ${secs}s (TCG=$([ "${RDMA_SGE_KVM:-0}" = 1 ] && echo no || echo yes)$([ ${#icount[@]} -eq 0 ] || echo ", icount")); logs in $run" >&2
 exit "$rc"
