@@ -27,7 +27,9 @@
 #   (cpu-clock samples in the guest). Per row: MiB/s of each kernel, the
 #   share of the samples in the series' own functions (SERIES_FUNCS below)
 #   on the patched kernel, and the symbols whose share differs most between
-#   the two kernels.
+#   the two kernels. Shares are of the busy samples (default_idle left out):
+#   how the idle time falls on the two vCPUs differs between boots, and
+#   would otherwise shift every share.
 # BENCH_TYPES (default "rxe siw") and BENCH_JOBS (default all: seqread-128k
 # seqwrite-128k randread-4k) select the rows of nvme and profile.
 # BENCH_ICOUNT (default 1) boots every VM with vm.sh -c: the guest's clock
@@ -196,6 +198,11 @@ for kernel, path in (("base", sys.argv[1]), ("patched", sys.argv[2])):
             mibs[(f[1], f[2], kernel)] = float(f[3])
         elif len(f) == 5 and f[0] == "prof":
             prof.setdefault((f[1], f[2], kernel), {})[f[4]] = float(f[3])
+# shares of the busy samples: the idle loop left out
+for samples in prof.values():
+    busy = 100 - samples.pop("default_idle", 0)
+    for sym in samples:
+        samples[sym] *= 100 / busy
 series = re.compile(sys.argv[3])
 failed = False
 for dev, job in sorted({k[:2] for k in mibs}):
@@ -205,7 +212,7 @@ for dev, job in sorted({k[:2] for k in mibs}):
         failed = True
         continue
     share = sum(v for s, v in p.items() if series.match(s))
-    print("%s %s: base %.1f MiB/s, patched %.1f MiB/s (%.3f); series %.2f %% of the samples"
+    print("%s %s: base %.1f MiB/s, patched %.1f MiB/s (%.3f); series %.2f %% of the busy samples"
           % (dev, job, mibs.get((dev, job, "base"), 0), mibs.get((dev, job, "patched"), 0),
              mibs.get((dev, job, "patched"), 0) / mibs.get((dev, job, "base"), 1), share))
     delta = sorted(set(b) | set(p), key=lambda s: -abs(p.get(s, 0) - b.get(s, 0)))
