@@ -23,7 +23,9 @@
 #                       BENCH=micro|nvme|profile for one part (profile:
 #                       nvme-rdma under perf, the profiles compared);
 #                       BENCH_BASE=REV compares against the series up to
-#                       REV (a commit of build/linux) instead of the base
+#                       REV (a commit of build/linux) instead of the base;
+#                       the VMs count instructions (QEMU -icount), not
+#                       time, unless BENCH_ICOUNT=0
 #   make build          configure and build the test kernel (incremental)
 #   make vm CMD='...'   run CMD in the test VM (default: a shell-less smoke)
 #   make clean          drop build outputs, keep the work tree
