@@ -32,8 +32,8 @@
 #   would otherwise shift every share.
 # BENCH_TYPES (default "rxe siw") and BENCH_JOBS (default all: seqread-128k
 # seqwrite-128k randread-4k) select the rows of nvme and profile.
-# BENCH_ICOUNT (default 1) boots every VM with vm.sh -c: the guest's clock
-#   counts instructions (1 ns each), so MiB/s and ns per call measure the
+# BENCH_ICOUNT (default 1; 0 with KVM) boots every VM with vm.sh -c: the
+#   guest's clock counts instructions (1 ns each), so MiB/s and ns per call measure the
 #   instructions executed, the same from boot to boot (host time under TCG
 #   moves by tens of percent between boots, which hides a 2 % difference).
 #   BENCH_ICOUNT=0 measures host time instead. BENCH_RUNTIME defaults to 5 s
@@ -53,7 +53,8 @@ set -euo pipefail
 WHAT=${1:-all}
 BENCH=$BUILD/bench
 RUNS=${BENCH_RUNS:-3}
-ICOUNT=${BENCH_ICOUNT:-1} VMOPTS=()
+# instructions are counted under TCG only: with KVM (RDMA_SGE_KVM=1) host time
+ICOUNT=${BENCH_ICOUNT:-$([ "${RDMA_SGE_KVM:-0}" = 1 ] && echo 0 || echo 1)} VMOPTS=()
 case $ICOUNT in
 0) RUNTIME=${BENCH_RUNTIME:-20} ;;
 1) RUNTIME=${BENCH_RUNTIME:-5} VMOPTS=(-c) ;;
