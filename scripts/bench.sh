@@ -33,11 +33,12 @@
 # BENCH_TYPES (default "rxe siw") and BENCH_JOBS (default all: seqread-128k
 # seqwrite-128k randread-4k) select the rows of nvme and profile.
 # BENCH_ICOUNT (default 1; 0 with KVM) boots every VM with vm.sh -c: the
-#   guest's clock counts instructions (1 ns each), so MiB/s and ns per call measure the
-#   instructions executed, the same from boot to boot (host time under TCG
-#   moves by tens of percent between boots, which hides a 2 % difference).
-#   BENCH_ICOUNT=0 measures host time instead. BENCH_RUNTIME defaults to 5 s
-#   with instruction counting (about 15 s of host time), 20 s without.
+#   guest's clock counts instructions (1 ns each), so MiB/s and ns per call
+#   measure the instructions executed, the same from boot to boot (host time
+#   under TCG moves by tens of percent between boots, which hides a 2 %
+#   difference). BENCH_ICOUNT=0 measures host time instead. BENCH_RUNTIME
+#   defaults to 5 s with instruction counting (about 15 s of host time), 20 s
+#   without.
 # BENCH_BASE=REV (a commit of build/linux, e.g. main~4) compares the patched
 # kernel with the series up to REV instead of the base, to tell which patches
 # move a row in one run; REV is built in build/bench/ref/ (linux: a worktree,
