@@ -30,7 +30,7 @@ while getopts "t:m:k:a:nc" opt; do
 	k) kernel=$OPTARG ;;
 	a) extra_args=$OPTARG ;;
 	n) swiotlb= ;;
-	c) icount=(-icount shift=0,sleep=off) ;;
+	c) icount=(-icount "shift=0,sleep=off") ;;
 	*) die "usage: $0 [-t s] [-m mem] [-k bzImage] [-a args] [-n] [-c] -- cmd..." ;;
 	esac
 done
