@@ -7,7 +7,8 @@
 #
 #   make setup          install the packages the tooling needs (apt)
 #   make tree           create build/linux: base commit + patches/ (git am)
-#   make export         write build/linux's commits back to patches/
+#   make export         write build/linux's commits back to patches/, then
+#                       checkpatch the patches that changed
 #   make export-check   fail when build/linux and patches/ differ
 #   make quilt-check    apply the series as Debian's packaging does (quilt
 #                       push -a, no fuzz) on the unpacked base tarball

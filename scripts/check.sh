@@ -55,11 +55,7 @@ checkpatch_all() {
 	local p
 
 	for p in $(series_patches); do
-		# The base is a tarball without upstream history, so checkpatch
-		# cannot look up the commits that Fixes: tags name.
-		step "checkpatch --strict $p" \
-			"$KSRC/scripts/checkpatch.pl" --strict --no-summary --quiet \
-			--ignore UNKNOWN_COMMIT_ID --root="$KSRC" "$PATCHES/$p"
+		step "checkpatch --strict $p" checkpatch "$PATCHES/$p"
 	done
 	[ -n "$(series_patches)" ] || result skip "checkpatch: the series is empty"
 }

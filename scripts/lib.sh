@@ -49,6 +49,14 @@ series_patches() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHES/series"
 }
 
+# checkpatch PATCH: checkpatch.pl --strict as make check runs it. The base is
+# a tarball without upstream history, so checkpatch cannot look up the
+# commits that Fixes: tags name.
+checkpatch() {
+	"$KSRC/scripts/checkpatch.pl" --strict --no-summary --quiet \
+		--ignore UNKNOWN_COMMIT_ID --root="$KSRC" "$1"
+}
+
 # ccache: rewrite absolute paths under build/ relative to the compiler's
 # working directory, so that a checkout anywhere else (CI's clone) hits the
 # objects compiled here.

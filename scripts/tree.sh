@@ -118,6 +118,21 @@ do_export() {
 	find "$PATCHES" -maxdepth 1 \( -name '*.patch' -o -name series \) -delete
 	export_to "$PATCHES"
 	log "exported $(series_patches | wc -l) patches to patches/"
+	check_changed
+}
+
+# check_changed: checkpatch the exported patches that differ from the ones
+# committed in the project repository (a reworded message included), so a
+# style fault shows at export and not only in make check.
+check_changed() {
+	local p rc=0
+
+	for p in $(git -C "$TOP" ls-files --modified --others --exclude-standard \
+			-- 'patches/*.patch'); do
+		[ "$(basename "$p")" != 0000-cover-letter.patch ] || continue
+		checkpatch "$TOP/$p" || { warn "checkpatch: $p"; rc=1; }
+	done
+	return $rc
 }
 
 export_check() {
