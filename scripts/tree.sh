@@ -129,7 +129,9 @@ check_changed() {
 
 	for p in $(git -C "$TOP" ls-files --modified --others --exclude-standard \
 			-- 'patches/*.patch'); do
+		# not the cover letter, nor a patch the export renamed away
 		[ "$(basename "$p")" != 0000-cover-letter.patch ] || continue
+		[ -e "$TOP/$p" ] || continue
 		checkpatch "$TOP/$p" || { warn "checkpatch: $p"; rc=1; }
 	done
 	return $rc
