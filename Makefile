@@ -14,7 +14,8 @@
 #                       push -a, no fuzz) on the unpacked base tarball
 #   make bisect-check   build the test kernel after every patch (build/bisect,
 #                       incremental, ccache); fails naming the first patch
-#                       that does not build or prints a warning
+#                       that does not build or prints a warning;
+#                       BISECT_FROM=N starts at patch N
 #   make sizes-check    compile the touched files in the base and patched
 #                       trees with debug info; fail when a structure grows
 #                       beyond what configs/sizes-allowed.txt allows
