@@ -122,13 +122,14 @@ do_export() {
 }
 
 # check_changed: checkpatch the exported patches that differ from the ones
-# committed in the project repository (a reworded message included), so a
-# style fault shows at export and not only in make check.
+# committed in the project repository (a reworded message included, staged
+# or not), so a style fault shows at export and not only in make check.
 check_changed() {
 	local p rc=0
 
-	for p in $(git -C "$TOP" ls-files --modified --others --exclude-standard \
-			-- 'patches/*.patch'); do
+	for p in $({ git -C "$TOP" diff --name-only HEAD -- 'patches/*.patch'
+		     git -C "$TOP" ls-files --others --exclude-standard \
+			-- 'patches/*.patch'; } | sort -u); do
 		# not the cover letter, nor a patch the export renamed away
 		[ "$(basename "$p")" != 0000-cover-letter.patch ] || continue
 		[ -e "$TOP/$p" ] || continue
