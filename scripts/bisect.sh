@@ -77,6 +77,8 @@ step() {
 	echo "$commit $CONFIG_HASH" >> "$PASSED"
 }
 
+[[ ${BISECT_FROM:-0} =~ ^[0-9]+$ ]] ||
+	die "BISECT_FROM=$BISECT_FROM: not a patch number (e.g. 130 or 0130)"
 from=$((10#${BISECT_FROM:-0}))
 start=$SECONDS
 n=0
